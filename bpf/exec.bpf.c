@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* process.exec and process.exit from the sched tracepoints. */
+#include "common.bpf.h"
+
+/* Deep enough for any real binary path; deeper paths are flagged truncated. */
+#define PATH_MAX_DEPTH 32
+#define NAME_MAX_LEN 255
+
+const volatile bool capture_args = true;
+
+/* Exec records are too large for the BPF stack; one scratch record per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_event);
+} exec_scratch SEC(".maps");
+
+/* The name a thread had when it called execve; sched_process_exec sees the new one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, char[BPFAUDIT_COMM_LEN]);
+} exec_comm SEC(".maps");
+
+/* Keep the BTF of the layout structs in the object for the layout test. */
+const struct exec_event *unused_exec_event __attribute__((unused));
+const struct exit_event *unused_exit_event __attribute__((unused));
+
+static __always_inline int remember_comm(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	char comm[BPFAUDIT_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	bpf_map_update_elem(&exec_comm, &tid, comm, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int bpfaudit_enter_execve(void *ctx)
+{
+	return remember_comm();
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int bpfaudit_enter_execveat(void *ctx)
+{
+	return remember_comm();
+}
+
+/*
+ * Writes the path of file into e->exe from the end backwards, so that the
+ * start offset is the only thing user space needs. Crosses mount points up to
+ * the root of the task's mount namespace.
+ */
+static __always_inline void read_exe_path(struct exec_event *e, struct file *file)
+{
+	/*
+	 * The offset lives in the map value and is reloaded each step: the
+	 * verifier then sees an unknown bounded scalar instead of a distinct
+	 * constant per iteration, so its states merge and the loop verifies.
+	 */
+	volatile __u16 *off = &e->exe_off;
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	int i;
+
+	*off = BPFAUDIT_EXE_LEN;
+	for (i = 0; i < PATH_MAX_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		const unsigned char *name;
+		__u32 len, pos;
+
+		if (dentry == root || dentry == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				break;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfsmnt = &up->mnt;
+			continue;
+		}
+		len = BPF_CORE_READ(dentry, d_name.len);
+		name = BPF_CORE_READ(dentry, d_name.name);
+		if (len > NAME_MAX_LEN)
+			len = NAME_MAX_LEN;
+		pos = *off;
+		if (pos < len + 1) {
+			e->flags |= FLAG_EXE_TRUNCATED;
+			break;
+		}
+		pos -= len + 1;
+		*off = pos;
+		e->exe[pos & (BPFAUDIT_EXE_LEN - 1)] = '/';
+		bpf_probe_read_kernel(&e->exe[(pos + 1) & (BPFAUDIT_EXE_LEN - 1)],
+				      len & NAME_MAX_LEN, name);
+		dentry = parent;
+	}
+	if (i == PATH_MAX_DEPTH)
+		e->flags |= FLAG_EXE_TRUNCATED;
+	if (*off >= BPFAUDIT_EXE_LEN) {
+		*off = BPFAUDIT_EXE_LEN - 1;
+		e->exe[BPFAUDIT_EXE_LEN - 1] = '/';
+	}
+	if (e->flags & FLAG_EXE_TRUNCATED)
+		count(COUNTER_EXE_PATH_TRUNCATED);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 zero = 0, tid = old_pid;
+	struct exec_event *e = bpf_map_lookup_elem(&exec_scratch, &zero);
+	struct mm_struct *mm;
+	char *old_comm;
+	__u64 arg_start, arg_end, size;
+	__u32 len = 0;
+
+	if (!e)
+		return 0;
+	e->flags = 0;
+	e->pad0 = 0;
+	fill_proc(&e->proc, task);
+	old_comm = bpf_map_lookup_elem(&exec_comm, &tid);
+	if (old_comm) {
+		__builtin_memcpy(e->old_comm, old_comm, BPFAUDIT_COMM_LEN);
+		bpf_map_delete_elem(&exec_comm, &tid);
+	} else {
+		__builtin_memcpy(e->old_comm, e->proc.comm, BPFAUDIT_COMM_LEN);
+	}
+	read_exe_path(e, BPF_CORE_READ(bprm, file));
+
+	mm = BPF_CORE_READ(task, mm);
+	arg_start = BPF_CORE_READ(mm, arg_start);
+	arg_end = BPF_CORE_READ(mm, arg_end);
+	size = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->args_size = size;
+	if (capture_args && size) {
+		len = size < BPFAUDIT_ARGS_LEN ? size : BPFAUDIT_ARGS_LEN;
+		if (bpf_probe_read_user(e->args, len & (BPFAUDIT_ARGS_LEN * 2 - 1), (void *)arg_start))
+			len = 0;
+		if (size > len)
+			e->flags |= FLAG_ARGS_TRUNCATED;
+	}
+	e->args_len = len;
+	size = offsetof(struct exec_event, args) + (len & (BPFAUDIT_ARGS_LEN * 2 - 1));
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	fill_header(&e->hdr, EVENT_EXEC, size);
+	emit(e, size, EVENT_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(bpfaudit_exit, struct task_struct *task)
+{
+	struct exit_event e = {};
+
+	/* one record per process: only when the last thread of the group leaves */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	fill_proc(&e.proc, task);
+	e.exit_code = BPF_CORE_READ(task, exit_code);
+	e.pad0 = 0;
+	e.start_ktime = BPF_CORE_READ(task, group_leader, start_boottime);
+	fill_header(&e.hdr, EVENT_EXIT, sizeof(e));
+	emit(&e, sizeof(e), EVENT_EXIT);
+	return 0;
+}

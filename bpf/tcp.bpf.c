@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * network.tcp.connect / accept / close.
+ *
+ * inet_sock_set_state fires in the connecting process only for the
+ * CLOSE -> SYN_SENT transition; every later transition may run in softirq,
+ * where the current task is whoever was interrupted. So the owner is recorded
+ * where it is known (SYN_SENT for connect, the accept syscalls for accept) in
+ * sock_owners, and read back at ESTABLISHED and CLOSE.
+ */
+#include "common.bpf.h"
+
+#define IPPROTO_TCP 6
+#define ECONNABORTED 103
+
+const volatile bool emit_connect = true;
+const volatile bool emit_accept = true;
+const volatile bool emit_close = true;
+
+struct sock_owner {
+	struct proc_ctx proc;
+	__u64 established_ns; /* 0 until the handshake completes */
+	__u8 has_owner;       /* 0 for an accepted child not yet returned by accept */
+	__u8 direction;
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct sock_owner);
+} sock_owners SEC(".maps");
+
+const struct tcp_event *unused_tcp_event __attribute__((unused));
+
+static __always_inline bool is_tcp_inet(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *sk)
+{
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+	if (e->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
+				     const struct sock_owner *o, __u32 error)
+{
+	struct tcp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 now;
+
+	if (!e) {
+		count(type);
+		return;
+	}
+	fill_header(&e->hdr, type, sizeof(*e));
+	now = e->hdr.ktime;
+	e->proc = o->proc;
+	fill_tuple(e, sk);
+	e->direction = o->direction;
+	e->pad0 = 0;
+	e->error = error;
+	e->pad1 = 0;
+	e->duration_ns = 0;
+	e->bytes_sent = 0;
+	e->bytes_received = 0;
+	if (type == EVENT_TCP_CLOSE) {
+		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+		e->duration_ns = now - o->established_ns;
+		e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct sock_owner *o;
+
+	if (!is_tcp_inet(sk))
+		return 0;
+
+	if (newstate == TCP_SYN_SENT) {
+		struct sock_owner fresh = {};
+
+		fill_proc(&fresh.proc, current_task());
+		fresh.has_owner = 1;
+		fresh.direction = DIRECTION_OUTBOUND;
+		bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_ANY);
+		return 0;
+	}
+
+	o = bpf_map_lookup_elem(&sock_owners, &key);
+	if (newstate == TCP_ESTABLISHED) {
+		if (oldstate == TCP_SYN_SENT) {
+			if (!o) {
+				count(COUNTER_OWNER_MISSING);
+				return 0;
+			}
+			o->established_ns = bpf_ktime_get_boot_ns();
+			if (emit_connect)
+				emit_tcp(EVENT_TCP_CONNECT, sk, o, 0);
+		} else if (!o) {
+			/* passive open: the owner is filled in by accept */
+			struct sock_owner fresh = {};
+
+			fresh.established_ns = bpf_ktime_get_boot_ns();
+			fresh.direction = DIRECTION_INBOUND;
+			bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_NOEXIST);
+		}
+		return 0;
+	}
+
+	if (newstate != TCP_CLOSE || !o)
+		return 0;
+	if (oldstate == TCP_SYN_SENT) {
+		__u32 err = BPF_CORE_READ(sk, sk_err);
+
+		if (emit_connect)
+			emit_tcp(EVENT_TCP_CONNECT, sk, o, err ? err : ECONNABORTED);
+	} else if (o->has_owner && o->established_ns && emit_close) {
+		emit_tcp(EVENT_TCP_CLOSE, sk, o, 0);
+	}
+	bpf_map_delete_elem(&sock_owners, &key);
+	return 0;
+}
+
+static __always_inline const struct sock *sock_of_fd(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline void claim_accepted(struct sock_owner *o, struct task_struct *task,
+					   const struct sock *sk)
+{
+	fill_proc(&o->proc, task);
+	o->has_owner = 1;
+	o->direction = DIRECTION_INBOUND;
+	if (emit_accept)
+		emit_tcp(EVENT_TCP_ACCEPT, sk, o, 0);
+}
+
+/* Runs in the accepting process: the only place an accept has the right owner. */
+static __always_inline int on_accept(long fd)
+{
+	struct task_struct *task = current_task();
+	const struct sock *sk = sock_of_fd(task, fd);
+	struct sock_owner *o, fresh = {};
+	__u64 key;
+
+	if (!sk || !is_tcp_inet(sk))
+		return 0;
+	key = (__u64)sk;
+	o = bpf_map_lookup_elem(&sock_owners, &key);
+	if (o) {
+		claim_accepted(o, task, sk);
+		return 0;
+	}
+	/* handshake done before the probes were attached, or the entry was evicted */
+	fresh.established_ns = bpf_ktime_get_boot_ns();
+	claim_accepted(&fresh, task, sk);
+	bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int bpfaudit_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int bpfaudit_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept(ctx->ret);
+}

@@ -1,0 +1,367 @@
+#include "sensor.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "errors.h"
+#include "rodata.h"
+
+namespace {
+
+using bpfaudit::StepError;
+
+// Maps every probe object declares; the first loaded object owns them.
+const char* const kSharedMaps[] = {"events", "counters"};
+
+// Returned by OnRecord to end one poll early when the batch is full.
+constexpr int kBatchFull = -ENOBUFS;
+
+struct Payload {
+  std::vector<uint8_t>* batch;
+  bool done;
+  std::string error;
+  int err;
+};
+
+bool HasTracefs() {
+  return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+         access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
+bool NeedsTracefs(bpf_program* prog) {
+  const char* sec = bpf_program__section_name(prog);
+  return strncmp(sec, "tp/", 3) == 0 || strncmp(sec, "tracepoint/", 11) == 0;
+}
+
+}  // namespace
+
+Napi::Function Sensor::Init(Napi::Env env) {
+  return DefineClass(env, "Sensor",
+                     {
+                         InstanceMethod("attachments", &Sensor::Attachments),
+                         InstanceMethod("start", &Sensor::Start),
+                         InstanceMethod("release", &Sensor::Release),
+                         InstanceMethod("stop", &Sensor::Stop),
+                         InstanceMethod("counters", &Sensor::Counters),
+                         InstanceMethod("close", &Sensor::Close),
+                     });
+}
+
+Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    throw Napi::TypeError::New(env, "Sensor(options): options object required");
+  }
+  napi_add_env_cleanup_hook(env, CleanupHook, this);
+  try {
+    Open(env, info[0].As<Napi::Object>());
+  } catch (...) {
+    Teardown();
+    throw;
+  }
+}
+
+Sensor::~Sensor() {
+  napi_remove_env_cleanup_hook(Env(), CleanupHook, this);
+  CleanupHook(this);
+}
+
+void Sensor::CleanupHook(void* arg) {
+  auto* self = static_cast<Sensor*>(arg);
+  self->Detach();
+  self->stopping_ = true;
+  self->cv_.notify_all();
+  if (self->thread_.joinable()) self->thread_.join();
+  self->Teardown();
+}
+
+void Sensor::Open(Napi::Env env, const Napi::Object& options) {
+  Napi::Array objects = options.Get("objects").As<Napi::Array>();
+  uint32_t ring_bytes = options.Get("ringBufferBytes").As<Napi::Number>().Uint32Value();
+  bool best_effort = options.Has("bestEffort") && options.Get("bestEffort").ToBoolean();
+  bpf_map* owner_counters = nullptr;
+
+  for (uint32_t i = 0; i < objects.Length(); i++) {
+    Napi::Object spec = objects.Get(i).As<Napi::Object>();
+    std::string path = spec.Get("path").As<Napi::String>();
+    std::string label = spec.Get("name").As<Napi::String>();
+    Napi::Array wanted = spec.Get("programs").As<Napi::Array>();
+
+    bpf_object* obj = bpf_object__open_file(path.c_str(), nullptr);
+    if (!obj) throw StepError(env, "open BPF object " + path, errno);
+    objects_.push_back(obj);
+
+    std::vector<bpf_program*> enabled;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      bool on = false;
+      for (uint32_t j = 0; j < wanted.Length(); j++) {
+        if (std::string(wanted.Get(j).As<Napi::String>()) == bpf_program__name(prog)) on = true;
+      }
+      bpf_program__set_autoload(prog, on);
+      if (on) enabled.push_back(prog);
+    }
+    if (enabled.size() != wanted.Length()) {
+      throw StepError(env, "select programs of " + label, ENOENT,
+                      "a requested program is not in " + path);
+    }
+
+    if (spec.Has("rodata")) {
+      Napi::Object knobs = spec.Get("rodata").As<Napi::Object>();
+      Napi::Array names = knobs.GetPropertyNames();
+      for (uint32_t j = 0; j < names.Length(); j++) {
+        std::string name = names.Get(j).As<Napi::String>();
+        Napi::Value v = knobs.Get(name);
+        uint64_t value = v.IsBoolean() ? (v.ToBoolean() ? 1 : 0)
+                                       : static_cast<uint64_t>(v.ToNumber().Int64Value());
+        std::string why;
+        int err = bpfaudit::SetRodata(obj, name, value, &why);
+        if (err) throw StepError(env, "set knob " + name + " of " + label, err, why);
+      }
+    }
+
+    for (const char* shared : kSharedMaps) {
+      bpf_map* map = bpf_object__find_map_by_name(obj, shared);
+      if (!map) throw StepError(env, std::string("find map ") + shared + " in " + label, ENOENT);
+      int fd = strcmp(shared, "events") == 0 ? events_fd_ : counters_fd_;
+      if (fd >= 0) {
+        int err = bpf_map__reuse_fd(map, fd);
+        if (err) throw StepError(env, std::string("share map ") + shared + " with " + label, err);
+      } else if (strcmp(shared, "events") == 0) {
+        int err = bpf_map__set_max_entries(map, ring_bytes);
+        if (err) throw StepError(env, "size ring buffer to " + std::to_string(ring_bytes), err);
+      }
+    }
+
+    int err = bpf_object__load(obj);
+    if (err) {
+      if (!best_effort) throw StepError(env, "load BPF object " + label, err, bpfaudit::TakeLibbpfLog());
+      for (bpf_program* p : enabled) {
+        attachments_.push_back({label, bpf_program__name(p), bpf_program__section_name(p), false,
+                                "load BPF object " + label, -err, bpfaudit::TakeLibbpfLog()});
+      }
+      continue;
+    }
+    if (events_fd_ < 0) {
+      events_fd_ = bpf_map__fd(bpf_object__find_map_by_name(obj, "events"));
+      owner_counters = bpf_object__find_map_by_name(obj, "counters");
+      counters_fd_ = bpf_map__fd(owner_counters);
+    }
+
+    for (bpf_program* p : enabled) {
+      std::string step = std::string("attach ") + bpf_program__section_name(p) + " (" +
+                         bpf_program__name(p) + ")";
+      if (NeedsTracefs(p) && !HasTracefs()) {
+        if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0) {
+          int e = errno;
+          if (!best_effort) throw StepError(env, "mount tracefs at /sys/kernel/tracing", e);
+          attachments_.push_back({label, bpf_program__name(p), bpf_program__section_name(p), false,
+                                  "mount tracefs at /sys/kernel/tracing", e, strerror(e)});
+          continue;
+        }
+      }
+      bpf_link* link = bpf_program__attach(p);
+      if (!link) {
+        int e = errno;
+        if (!best_effort) throw StepError(env, step, e);
+        attachments_.push_back({label, bpf_program__name(p), bpf_program__section_name(p), false,
+                                step, e, bpfaudit::TakeLibbpfLog()});
+        continue;
+      }
+      links_.push_back(link);
+      attachments_.push_back({label, bpf_program__name(p), bpf_program__section_name(p), true, "", 0, ""});
+    }
+  }
+  if (events_fd_ < 0) {
+    if (best_effort) return;
+    throw StepError(env, "load any BPF object", ENOENT, "no probe is enabled");
+  }
+  ring_ = ring_buffer__new(events_fd_, OnRecord, this, nullptr);
+  if (!ring_) throw StepError(env, "open ring buffer reader", errno);
+}
+
+Napi::Value Sensor::Attachments(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, attachments_.size());
+  for (size_t i = 0; i < attachments_.size(); i++) {
+    const Attachment& a = attachments_[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("object", a.object);
+    o.Set("program", a.program);
+    o.Set("section", a.section);
+    o.Set("ok", a.ok);
+    if (!a.ok) {
+      o.Set("step", a.step);
+      o.Set("errno", a.err);
+      o.Set("code", bpfaudit::ErrnoName(a.err));
+      o.Set("message", a.message.empty() ? std::string(strerror(a.err)) : a.message);
+    }
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+int Sensor::OnRecord(void* ctx, void* data, size_t len) {
+  auto* self = static_cast<Sensor*>(ctx);
+  std::vector<uint8_t>& b = *self->batch_;
+  // framing: u32 length, u32 zero, record, zero padding to 8 bytes
+  size_t at = b.size();
+  size_t padded = (len + 7) & ~size_t(7);
+  b.resize(at + 8 + padded, 0);
+  uint32_t l = static_cast<uint32_t>(len);
+  memcpy(b.data() + at, &l, 4);
+  memcpy(b.data() + at + 8, data, len);
+  return b.size() >= self->max_batch_bytes_ ? kBatchFull : 0;
+}
+
+Napi::Value Sensor::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (started_ || closed_) throw StepError(env, "start draining", EALREADY);
+  if (!ring_) throw StepError(env, "start draining", ENOENT, "no ring buffer is open");
+  Napi::Object opts = info[1].As<Napi::Object>();
+  max_batch_bytes_ = opts.Get("maxBatchBytes").As<Napi::Number>().Uint32Value();
+  max_inflight_ = opts.Get("maxInflight").As<Napi::Number>().Int32Value();
+  poll_ms_ = opts.Get("pollMs").As<Napi::Number>().Int32Value();
+  tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "bpfaudit-drain", 0, 1);
+  batch_ = new std::vector<uint8_t>();
+  batch_->reserve(max_batch_bytes_ + 8192);
+  started_ = true;
+  thread_ = std::thread([this] { Drain(); });
+  return env.Undefined();
+}
+
+void Sensor::Deliver(bool done) {
+  auto* p = new Payload{batch_, done, "", 0};
+  batch_ = new std::vector<uint8_t>();
+  batch_->reserve(max_batch_bytes_ + 8192);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inflight_++;
+  }
+  napi_status st = tsfn_.BlockingCall(p, [](Napi::Env env, Napi::Function cb, Payload* p) {
+    if (env == nullptr) {
+      delete p->batch;
+      delete p;
+      return;
+    }
+    std::vector<uint8_t>* batch = p->batch;
+    Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
+        env, batch->data(), batch->size(),
+        [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, batch);
+    cb.Call({env.Null(), buf, Napi::Boolean::New(env, p->done)});
+    delete p;
+  });
+  if (st != napi_ok) {
+    delete p->batch;
+    delete p;
+  }
+}
+
+void Sensor::Drain() {
+  int failure = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || inflight_ < max_inflight_; });
+    }
+    if (stopping_) break;
+    int n = ring_buffer__poll(ring_, poll_ms_);
+    if (n < 0 && n != kBatchFull && n != -EINTR) {
+      failure = n;
+      break;
+    }
+    if (!batch_->empty()) Deliver(false);
+  }
+  // Links are gone by now: what is left in the ring is the complete tail.
+  if (!failure) {
+    for (;;) {
+      int n = ring_buffer__consume(ring_);
+      if (n < 0 && n != kBatchFull) {
+        failure = n;
+        break;
+      }
+      if (n != kBatchFull) break;
+      Deliver(false);
+    }
+  }
+  if (failure) {
+    auto* p = new Payload{nullptr, true, "drain ring buffer", -failure};
+    tsfn_.BlockingCall(p, [](Napi::Env env, Napi::Function cb, Payload* p) {
+      if (env != nullptr) {
+        cb.Call({StepError(env, p->error, p->err).Value(), env.Undefined(), Napi::Boolean::New(env, true)});
+      }
+      delete p;
+    });
+  } else {
+    Deliver(true);
+  }
+  tsfn_.Release();
+}
+
+Napi::Value Sensor::Release(const Napi::CallbackInfo& info) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (inflight_ > 0) inflight_--;
+  }
+  cv_.notify_all();
+  return info.Env().Undefined();
+}
+
+void Sensor::Detach() {
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  links_.clear();
+}
+
+Napi::Value Sensor::Stop(const Napi::CallbackInfo& info) {
+  Detach();
+  stopping_ = true;
+  cv_.notify_all();
+  return Napi::Boolean::New(info.Env(), started_);
+}
+
+Napi::Value Sensor::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (counters_fd_ < 0) throw StepError(env, "read counters", EBADF, "sensor is closed");
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw StepError(env, "count possible CPUs", -ncpu);
+  bpf_map_info minfo = {};
+  uint32_t ilen = sizeof(minfo);
+  int err = bpf_obj_get_info_by_fd(counters_fd_, &minfo, &ilen);
+  if (err) throw StepError(env, "read counters map info", errno);
+  std::vector<uint64_t> values(ncpu);
+  Napi::Array out = Napi::Array::New(env, minfo.max_entries);
+  for (uint32_t key = 0; key < minfo.max_entries; key++) {
+    if (bpf_map_lookup_elem(counters_fd_, &key, values.data()))
+      throw StepError(env, "read counter " + std::to_string(key), errno);
+    Napi::Array per_cpu = Napi::Array::New(env, ncpu);
+    for (int c = 0; c < ncpu; c++) per_cpu.Set(c, Napi::Number::New(env, static_cast<double>(values[c])));
+    out.Set(key, per_cpu);
+  }
+  return out;
+}
+
+void Sensor::Teardown() {
+  Detach();
+  if (ring_) ring_buffer__free(ring_);
+  ring_ = nullptr;
+  for (bpf_object* o : objects_) bpf_object__close(o);
+  objects_.clear();
+  events_fd_ = counters_fd_ = -1;
+  delete batch_;
+  batch_ = nullptr;
+  closed_ = true;
+}
+
+Napi::Value Sensor::Close(const Napi::CallbackInfo& info) {
+  Detach();
+  stopping_ = true;
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  Teardown();
+  return info.Env().Undefined();
+}

@@ -1,0 +1,70 @@
+// The one owner of the kernel side: BPF objects, links, the ring buffer and
+// the thread that drains it into batches.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+struct bpf_object;
+struct bpf_link;
+struct ring_buffer;
+
+struct Attachment {
+  std::string object;
+  std::string program;
+  std::string section;
+  bool ok;
+  std::string step;
+  int err;
+  std::string message;
+};
+
+class Sensor : public Napi::ObjectWrap<Sensor> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit Sensor(const Napi::CallbackInfo& info);
+  ~Sensor() override;
+
+ private:
+  Napi::Value Attachments(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  void Open(Napi::Env env, const Napi::Object& options);
+  void Detach();
+  void Drain();
+  void Deliver(bool done);
+  void Teardown();
+  static int OnRecord(void* ctx, void* data, size_t len);
+  static void CleanupHook(void* arg);
+
+  std::vector<bpf_object*> objects_;
+  std::vector<bpf_link*> links_;
+  std::vector<Attachment> attachments_;
+  ring_buffer* ring_ = nullptr;
+  int events_fd_ = -1;
+  int counters_fd_ = -1;
+
+  std::thread thread_;
+  Napi::ThreadSafeFunction tsfn_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  bool closed_ = false;
+  int inflight_ = 0;
+  int max_inflight_ = 4;
+  int poll_ms_ = 100;
+  size_t max_batch_bytes_ = 1 << 20;
+  std::vector<uint8_t>* batch_ = nullptr;
+};
