@@ -19,6 +19,13 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Keep the shared enums in every object's BTF for the layout test. */
+const enum bpfaudit_event_type *unused_event_type __attribute__((unused));
+const enum bpfaudit_counter *unused_counter __attribute__((unused));
+const enum bpfaudit_flags *unused_flags __attribute__((unused));
+const enum bpfaudit_direction *unused_direction __attribute__((unused));
+const struct proc_ctx *unused_proc_ctx __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	/* user space resizes this before load (config: limits.ring_buffer_bytes) */

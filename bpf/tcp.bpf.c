@@ -12,6 +12,7 @@
 
 #define IPPROTO_TCP 6
 #define ECONNABORTED 103
+#define RCV_SHUTDOWN 1
 
 const volatile bool emit_connect = true;
 const volatile bool emit_accept = true;
@@ -46,7 +47,11 @@ static __always_inline bool is_tcp_inet(const struct sock *sk)
 static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *sk)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/*
+	 * Not skc_num: by the time the CLOSE transition is traced, tcp_set_state
+	 * has released the port and zeroed it. inet_sport keeps the port.
+	 */
+	e->lport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
 	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
@@ -54,8 +59,8 @@ static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *s
 		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		bpf_core_read(e->laddr, sizeof(e->laddr), &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, sizeof(e->raddr), &sk->__sk_common.skc_v6_daddr);
 	}
 }
 
@@ -83,9 +88,15 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	if (type == EVENT_TCP_CLOSE) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
+		__u8 shutdown = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown);
+
 		e->duration_ns = now - o->established_ns;
-		e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+		/* payload only: bytes_acked would count SYN and FIN, bytes_sent counts retransmits */
+		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+		/* rcv_nxt, and so bytes_received, advanced by one for a received FIN */
 		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+		if ((shutdown & RCV_SHUTDOWN) && e->bytes_received)
+			e->bytes_received -= 1;
 	}
 	bpf_ringbuf_submit(e, 0);
 }

@@ -1,0 +1,57 @@
+// `bpfaudit check`: what this kernel and these privileges support, as a
+// table; exit 0 only when `run` with every probe would work.
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG } from '../config/defaults';
+import { Sensor } from '../native/sensor';
+import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities } from '../privileges';
+import { probeObjects } from '../probes';
+
+interface Row {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export function renderTable(rows: Row[]): string {
+  const w = Math.max(...rows.map((r) => r.what.length));
+  return rows.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.what.padEnd(w)}  ${r.detail}`).join('\n') + '\n';
+}
+
+export function check(): number {
+  const rows: Row[] = [];
+  const caps = effectiveCapabilities();
+  rows.push({ what: 'running as', ok: true, detail: `uid ${process.getuid?.()} euid ${process.geteuid?.()}` });
+  for (const name of Object.keys(CAPABILITIES) as (keyof typeof CAPABILITIES)[]) {
+    rows.push({ what: name, ok: hasCapability(caps, name), detail: hasCapability(caps, name) ? 'present' : 'missing' });
+  }
+  const missing = missingCapabilities(caps);
+  rows.push({
+    what: 'privileges to load probes',
+    ok: missing.length === 0,
+    detail: missing.length ? `missing ${missing.join(', ')}` : 'sufficient',
+  });
+  const btf = hasKernelBtf();
+  rows.push({ what: 'kernel BTF', ok: btf, detail: btf ? BTF_PATH : `${BTF_PATH} not readable (CONFIG_DEBUG_INFO_BTF)` });
+  const objects = probeObjects(DEFAULT_CONFIG.probes);
+  const built = objects.every((o) => existsSync(o.path));
+  rows.push({ what: 'BPF objects', ok: built, detail: built ? 'built' : 'not built (run scripts/setup.sh)' });
+
+  if (built && btf && missing.length === 0) {
+    try {
+      const sensor = Sensor.open({ objects, ringBufferBytes: DEFAULT_CONFIG.limits.ring_buffer_bytes, bestEffort: true });
+      rows.push({ what: 'ring buffer', ok: true, detail: 'created' });
+      for (const a of sensor.attachments()) {
+        rows.push({
+          what: `${a.section}`,
+          ok: a.ok,
+          detail: a.ok ? `attached (${a.program})` : `${a.step}: ${a.code} ${a.message ?? ''}`.trim(),
+        });
+      }
+      sensor.close();
+    } catch (e) {
+      rows.push({ what: 'ring buffer and probes', ok: false, detail: (e as Error).message });
+    }
+  }
+  process.stdout.write(renderTable(rows));
+  return rows.every((r) => r.ok) ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+// `bpfaudit run`: until SIGINT/SIGTERM, then detach, drain, flush, summarise.
+import { loadConfig } from '../config/load';
+import type { Config, ExporterConfig } from '../config/types';
+import { startupBlockers } from '../privileges';
+import { Receiver, type ReceiverStats } from '../receiver';
+import { CliError } from './errors';
+
+/** Without a config file, OTEL_LOGS_EXPORTER (otlp, console, none) picks the exporters. */
+export function exportersFromEnv(value: string | undefined, fallback: ExporterConfig[]): ExporterConfig[] {
+  if (!value) return fallback;
+  const out: ExporterConfig[] = [];
+  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (name === 'otlp') out.push({ type: 'otlp' });
+    else if (name === 'console') out.push({ type: 'stdout', format: 'text' });
+    else if (name !== 'none') throw new CliError(`OTEL_LOGS_EXPORTER=${value}: unknown exporter ${name} (otlp, console, none)`);
+  }
+  if (out.length === 0) throw new CliError('OTEL_LOGS_EXPORTER=none leaves bpfaudit nothing to write to');
+  return out;
+}
+
+export function summary(stats: ReceiverStats): string {
+  const lost = Object.entries(stats.kernel.lost).filter(([, n]) => n > 0);
+  return [
+    `bpfaudit: ${stats.emitted} records from ${stats.decoded} events in ${stats.batches} batches`,
+    `malformed=${stats.malformed}`,
+    `kernel lost=${lost.length ? lost.map(([k, n]) => `${k}:${n}`).join(',') : 0}`,
+    `owner_missing=${stats.kernel.ownerMissing}`,
+  ].join(' ');
+}
+
+export async function run(configPath: string | undefined): Promise<number> {
+  const config: Config = loadConfig(configPath);
+  if (!configPath) config.exporters = exportersFromEnv(process.env.OTEL_LOGS_EXPORTER, config.exporters);
+  const blockers = startupBlockers();
+  if (blockers.length) throw new CliError(`cannot start:\n  ${blockers.join('\n  ')}`);
+
+  const receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
+  receiver.start();
+  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGINT or SIGTERM stops\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const stats = await receiver.stop();
+  process.stderr.write(summary(stats) + '\n');
+  return 0;
+}

@@ -1,0 +1,28 @@
+// Every default of the configuration, in one place. With no config file
+// this is what runs: every probe, text records on stdout.
+import type { Config } from './types';
+
+export const DEFAULT_CONFIG: Config = {
+  probes: {
+    exec: { enabled: true, argv: true, max_args: 64, exit: true },
+    tcp: { connect: true, accept: true, close: true },
+  },
+  exporters: [{ type: 'stdout', format: 'text' }],
+  resource: { attributes: {} },
+  limits: {
+    ring_buffer_bytes: 8 << 20,
+    batch_bytes: 1 << 20,
+    max_inflight_batches: 4,
+    poll_ms: 100,
+    queue_size: 65536,
+    export_batch_size: 2048,
+    flush_interval_ms: 1000,
+  },
+};
+
+/** Defaults of each exporter entry, applied to every list item of its type. */
+export const EXPORTER_DEFAULTS = {
+  stdout: { format: 'text' },
+  file: { format: 'jsonl' },
+  otlp: {},
+} as const;

@@ -1,0 +1,45 @@
+// The validated configuration, after defaults are applied.
+
+export type OutputFormat = 'text' | 'jsonl' | 'otlp-json';
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export interface StdoutExporterConfig {
+  type: 'stdout';
+  format: OutputFormat;
+}
+
+export interface FileExporterConfig {
+  type: 'file';
+  path: string;
+  format: OutputFormat;
+}
+
+export interface OtlpExporterConfig {
+  type: 'otlp';
+  /** base URL; /v1/logs is appended. Unset: OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT or the SDK default */
+  endpoint?: string;
+  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)PROTOCOL, else http/protobuf */
+  protocol?: OtlpProtocol;
+  headers?: Record<string, string>;
+  timeout_ms?: number;
+}
+
+export type ExporterConfig = StdoutExporterConfig | FileExporterConfig | OtlpExporterConfig;
+
+export interface Config {
+  probes: {
+    exec: { enabled: boolean; argv: boolean; max_args: number; exit: boolean };
+    tcp: { connect: boolean; accept: boolean; close: boolean };
+  };
+  exporters: ExporterConfig[];
+  resource: { attributes: Record<string, string | number | boolean> };
+  limits: {
+    ring_buffer_bytes: number;
+    batch_bytes: number;
+    max_inflight_batches: number;
+    poll_ms: number;
+    queue_size: number;
+    export_batch_size: number;
+    flush_interval_ms: number;
+  };
+}

@@ -1,0 +1,161 @@
+// One batch from the addon -> typed events. No native calls per event.
+import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, TcpKind } from '../events';
+import { formatIPv4, formatIPv6, isIPv4Mapped } from './inet';
+import {
+  ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
+  Flags, Direction, PROC_CTX, TCP_EVENT, TTY_LEN,
+} from './layout';
+import { bytesToText, cString } from './text';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const AUID_UNSET = 0xffffffff;
+
+export interface DecodeStats {
+  decoded: number;
+  /** records whose size or type made no sense: counted, never guessed at */
+  malformed: number;
+}
+
+const P = PROC_CTX.fields;
+
+function decodeProc(buf: Buffer, at: number): ProcInfo {
+  const auid = buf.readUInt32LE(at + P.auid);
+  return {
+    pid: buf.readUInt32LE(at + P.pid),
+    tid: buf.readUInt32LE(at + P.tid),
+    ppid: buf.readUInt32LE(at + P.ppid),
+    sid: buf.readUInt32LE(at + P.sid),
+    uid: buf.readUInt32LE(at + P.uid),
+    euid: buf.readUInt32LE(at + P.euid),
+    suid: buf.readUInt32LE(at + P.suid),
+    gid: buf.readUInt32LE(at + P.gid),
+    egid: buf.readUInt32LE(at + P.egid),
+    auid: auid === AUID_UNSET ? undefined : auid,
+    netns: buf.readUInt32LE(at + P.netns),
+    cgroupId: buf.readBigUInt64LE(at + P.cgroup_id),
+    comm: cString(buf, at + P.comm, COMM_LEN),
+    tty: cString(buf, at + P.tty, TTY_LEN),
+  };
+}
+
+/** argv as the process holds it: NUL-separated, the last one possibly cut. */
+export function splitArgs(buf: Buffer, start: number, end: number): string[] {
+  const argv: string[] = [];
+  let i = start;
+  while (i < end) {
+    let j = buf.indexOf(0, i);
+    if (j < 0 || j > end) j = end;
+    argv.push(bytesToText(buf, i, j));
+    i = j + 1;
+  }
+  return argv;
+}
+
+const X = EXEC_EVENT.fields;
+
+function decodeExec(buf: Buffer, at: number, len: number, ktimeNs: bigint): ExecEvent | undefined {
+  const argsLen = buf.readUInt32LE(at + X.args_len);
+  const exeOff = buf.readUInt16LE(at + X.exe_off);
+  if (exeOff >= EXE_LEN || argsLen > ARGS_LEN || X.args + argsLen > len) return undefined;
+  const flags = buf.readUInt16LE(at + X.flags);
+  return {
+    kind: 'exec',
+    ktimeNs,
+    proc: decodeProc(buf, at + X.proc),
+    oldComm: cString(buf, at + X.old_comm, COMM_LEN),
+    exe: cString(buf, at + X.exe + exeOff, EXE_LEN - exeOff),
+    exeTruncated: (flags & Flags.FLAG_EXE_TRUNCATED) !== 0,
+    argv: splitArgs(buf, at + X.args, at + X.args + argsLen),
+    argsTruncated: (flags & Flags.FLAG_ARGS_TRUNCATED) !== 0,
+  };
+}
+
+const E = EXIT_EVENT.fields;
+
+function decodeExit(buf: Buffer, at: number, ktimeNs: bigint): ExitEvent {
+  const status = buf.readUInt32LE(at + E.exit_code);
+  const signal = status & 0x7f;
+  return {
+    kind: 'exit',
+    ktimeNs,
+    proc: decodeProc(buf, at + E.proc),
+    exitCode: signal === 0 ? (status >> 8) & 0xff : undefined,
+    signal: signal === 0 ? undefined : signal,
+    startKtimeNs: buf.readBigUInt64LE(at + E.start_ktime),
+  };
+}
+
+const T = TCP_EVENT.fields;
+const TCP_KINDS: Record<number, TcpKind> = {
+  [EventType.EVENT_TCP_CONNECT]: 'tcp.connect',
+  [EventType.EVENT_TCP_ACCEPT]: 'tcp.accept',
+  [EventType.EVENT_TCP_CLOSE]: 'tcp.close',
+};
+
+function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): TcpEvent | undefined {
+  const family = buf.readUInt16LE(at + T.family);
+  if (family !== AF_INET && family !== AF_INET6) return undefined;
+  const v4 = family === AF_INET || (isIPv4Mapped(buf, at + T.laddr) && isIPv4Mapped(buf, at + T.raddr));
+  const addr = (off: number) =>
+    family === AF_INET ? formatIPv4(buf, at + off) : formatIPv6(buf, at + off);
+  return {
+    kind,
+    ktimeNs,
+    proc: decodeProc(buf, at + T.proc),
+    ipVersion: v4 ? 4 : 6,
+    localAddress: addr(T.laddr),
+    localPort: buf.readUInt16LE(at + T.lport),
+    remoteAddress: addr(T.raddr),
+    remotePort: buf.readUInt16LE(at + T.rport),
+    inbound: buf[at + T.direction] === Direction.DIRECTION_INBOUND,
+    error: buf.readUInt32LE(at + T.error),
+    durationNs: buf.readBigUInt64LE(at + T.duration_ns),
+    bytesSent: buf.readBigUInt64LE(at + T.bytes_sent),
+    bytesReceived: buf.readBigUInt64LE(at + T.bytes_received),
+  };
+}
+
+const MIN_SIZE: Record<number, number> = {
+  [EventType.EVENT_EXEC]: EXEC_EVENT.fields.args,
+  [EventType.EVENT_EXIT]: EXIT_EVENT.size,
+  [EventType.EVENT_TCP_CONNECT]: TCP_EVENT.size,
+  [EventType.EVENT_TCP_ACCEPT]: TCP_EVENT.size,
+  [EventType.EVENT_TCP_CLOSE]: TCP_EVENT.size,
+};
+
+/** Decodes one framed record; undefined when it is malformed. */
+export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent | undefined {
+  if (len < EVENT_HEADER.size) return undefined;
+  const type = buf.readUInt32LE(at + EVENT_HEADER.fields.type);
+  const size = buf.readUInt32LE(at + EVENT_HEADER.fields.size);
+  const min = MIN_SIZE[type];
+  if (min === undefined || size > len || size < min) return undefined;
+  const ktimeNs = buf.readBigUInt64LE(at + EVENT_HEADER.fields.ktime);
+  if (type === EventType.EVENT_EXEC) return decodeExec(buf, at, size, ktimeNs);
+  if (type === EventType.EVENT_EXIT) return decodeExit(buf, at, ktimeNs);
+  return decodeTcp(buf, at, TCP_KINDS[type], ktimeNs);
+}
+
+/** Appends every event of a batch to out. */
+export function decodeBatch(batch: Buffer, out: AuditEvent[]): DecodeStats {
+  const stats: DecodeStats = { decoded: 0, malformed: 0 };
+  let off = 0;
+  while (off + FRAME_HEADER <= batch.length) {
+    const len = batch.readUInt32LE(off);
+    const at = off + FRAME_HEADER;
+    if (at + len > batch.length) {
+      stats.malformed++;
+      break;
+    }
+    const ev = decodeRecord(batch, at, len);
+    if (ev) {
+      out.push(ev);
+      stats.decoded++;
+    } else {
+      stats.malformed++;
+    }
+    off = at + ((len + 7) & ~7);
+  }
+  return stats;
+}

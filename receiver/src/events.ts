@@ -1,0 +1,63 @@
+// Decoded kernel events: the typed form every later stage works on.
+
+export interface ProcInfo {
+  pid: number;
+  tid: number;
+  ppid: number;
+  sid: number;
+  uid: number;
+  euid: number;
+  suid: number;
+  gid: number;
+  egid: number;
+  /** loginuid; undefined when the kernel reports it unset */
+  auid: number | undefined;
+  netns: number;
+  cgroupId: bigint;
+  comm: string;
+  /** kernel tty name ("pts3"), "" without a controlling tty */
+  tty: string;
+}
+
+interface Base {
+  /** CLOCK_BOOTTIME ns when the kernel saw it */
+  ktimeNs: bigint;
+  proc: ProcInfo;
+}
+
+export interface ExecEvent extends Base {
+  kind: 'exec';
+  oldComm: string;
+  exe: string;
+  exeTruncated: boolean;
+  argv: string[];
+  argsTruncated: boolean;
+}
+
+export interface ExitEvent extends Base {
+  kind: 'exit';
+  /** exit status (0-255) when the process exited, undefined when a signal killed it */
+  exitCode: number | undefined;
+  signal: number | undefined;
+  startKtimeNs: bigint;
+}
+
+export type TcpKind = 'tcp.connect' | 'tcp.accept' | 'tcp.close';
+
+export interface TcpEvent extends Base {
+  kind: TcpKind;
+  ipVersion: 4 | 6;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** true when this side accepted (local is the server) */
+  inbound: boolean;
+  /** positive errno of a failed connect, 0 on success */
+  error: number;
+  durationNs: bigint;
+  bytesSent: bigint;
+  bytesReceived: bigint;
+}
+
+export type AuditEvent = ExecEvent | ExitEvent | TcpEvent;

@@ -1,0 +1,55 @@
+// The three line formats shared by the stdout and file exporters.
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { formatRfc3339Ns, hrTimeToNs } from '../enrich/clock';
+import { escapeControls } from '../mapping/escape';
+import type { OutputFormat } from '../config/types';
+
+/** Turns a batch of records into complete lines, each ending in "\n". */
+export type LineFormatter = (records: ReadableLogRecord[]) => string;
+
+function bodyText(r: ReadableLogRecord): string {
+  return typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? '');
+}
+
+/**
+ * `<timestamp> <body>`. Bodies from the mapping are escaped already; a
+ * control character that reached a body some other way is escaped here.
+ */
+export function textLine(r: ReadableLogRecord): string {
+  return `${formatRfc3339Ns(hrTimeToNs(r.hrTime))} ${escapeControls(bodyText(r))}\n`;
+}
+
+/** One JSON object per record; JSON.stringify escapes every control character. */
+export function jsonlLine(r: ReadableLogRecord): string {
+  return (
+    JSON.stringify({
+      timestamp: formatRfc3339Ns(hrTimeToNs(r.hrTime)),
+      observedTimestamp: formatRfc3339Ns(hrTimeToNs(r.hrTimeObserved)),
+      eventName: r.eventName,
+      severityNumber: r.severityNumber,
+      severityText: r.severityText,
+      body: r.body,
+      attributes: r.attributes,
+    }).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029')) + '\n'
+  );
+}
+
+const decoder = new TextDecoder();
+
+/** One OTLP/JSON ExportLogsServiceRequest per batch, as the collector's file exporter writes. */
+function otlpJsonLines(records: ReadableLogRecord[]): string {
+  const bytes = JsonLogsSerializer.serializeRequest(records);
+  return bytes ? decoder.decode(bytes) + '\n' : '';
+}
+
+export function formatter(format: OutputFormat): LineFormatter {
+  switch (format) {
+    case 'text':
+      return (records) => records.map(textLine).join('');
+    case 'jsonl':
+      return (records) => records.map(jsonlLine).join('');
+    case 'otlp-json':
+      return otlpJsonLines;
+  }
+}

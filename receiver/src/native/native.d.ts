@@ -1,0 +1,65 @@
+// The addon's surface (native/src/*.cc). Only native/loader.ts loads it and
+// only native/sensor.ts calls it.
+
+export interface NativeObjectSpec {
+  /** label used in error messages ("exec", "tcp") */
+  name: string;
+  path: string;
+  /** BPF program names to load and attach; the rest of the object is not loaded */
+  programs: string[];
+  /** `const volatile` knobs, set before load */
+  rodata?: Record<string, number | boolean>;
+}
+
+export interface NativeOpenOptions {
+  objects: NativeObjectSpec[];
+  ringBufferBytes: number;
+  /** record per-program failures instead of throwing on the first (for `check`) */
+  bestEffort?: boolean;
+}
+
+export interface NativeAttachment {
+  object: string;
+  program: string;
+  section: string;
+  ok: boolean;
+  step?: string;
+  errno?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface NativeStartOptions {
+  maxBatchBytes: number;
+  /** batches handed to JS and not yet released before draining pauses */
+  maxInflight: number;
+  pollMs: number;
+}
+
+/** err is set once, with done, when draining failed. */
+export type NativeBatchCallback = (err: NativeError | null, batch: Buffer | undefined, done: boolean) => void;
+
+export interface NativeSensor {
+  attachments(): NativeAttachment[];
+  start(onBatch: NativeBatchCallback, options: NativeStartOptions): void;
+  /** one call per delivered batch, after it has been processed */
+  release(): void;
+  /** detaches every probe; the drain thread then delivers the tail with done=true */
+  stop(): boolean;
+  /** per-CPU values of the kernel counters map: [index][cpu] */
+  counters(): number[][];
+  close(): void;
+}
+
+export interface NativeError extends Error {
+  step: string;
+  errno: number;
+  code: string;
+  libbpfLog?: string;
+}
+
+export interface NativeModule {
+  Sensor: new (options: NativeOpenOptions) => NativeSensor;
+  bootToRealtimeNs(): bigint;
+  bootTimeNs(): bigint;
+}

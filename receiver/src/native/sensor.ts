@@ -1,0 +1,125 @@
+// Owns the native sensor handle: turns native failures into SensorError,
+// releases every batch after it is processed (the drain thread pauses while
+// too many are outstanding), and shuts down in one order: detach, drain the
+// tail, close.
+import { loadNative } from './loader';
+import type { NativeAttachment, NativeError, NativeOpenOptions, NativeSensor, NativeStartOptions } from './native';
+import { Counter, EventType } from '../decode/layout';
+
+export class SensorError extends Error {
+  readonly step: string;
+  readonly errno: number;
+  readonly code: string;
+  readonly libbpfLog?: string;
+
+  constructor(e: NativeError) {
+    super(e.message);
+    this.name = 'SensorError';
+    this.step = e.step;
+    this.errno = e.errno;
+    this.code = e.code;
+    this.libbpfLog = e.libbpfLog;
+  }
+}
+
+function wrap(e: unknown): Error {
+  const n = e as Partial<NativeError>;
+  return n && typeof n.step === 'string' ? new SensorError(n as NativeError) : (e as Error);
+}
+
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(EventType).filter(([k]) => k !== 'EVENT_TYPE_MAX').map(([k, v]) => [v, k.slice(6).toLowerCase()]),
+);
+
+export interface KernelCounters {
+  /** ring-buffer reservations that failed, by event kind ("exec", "tcp_connect", ...) */
+  lost: Record<string, number>;
+  ownerMissing: number;
+  exePathTruncated: number;
+  /** raw per-CPU values, [counter index][cpu] */
+  perCpu: number[][];
+}
+
+export function summariseCounters(perCpu: number[][]): KernelCounters {
+  const sum = (i: number) => (perCpu[i] ?? []).reduce((a, b) => a + b, 0);
+  const lost: Record<string, number> = {};
+  for (const [type, name] of Object.entries(TYPE_NAMES)) lost[name] = sum(Number(type));
+  return {
+    lost,
+    ownerMissing: sum(Counter.COUNTER_OWNER_MISSING),
+    exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
+    perCpu,
+  };
+}
+
+export type BatchHandler = (batch: Buffer) => void | Promise<void>;
+
+export class Sensor {
+  private stopped?: Promise<void>;
+  private finish?: () => void;
+  private closed = false;
+
+  private constructor(private readonly handle: NativeSensor) {}
+
+  static open(options: NativeOpenOptions): Sensor {
+    const native = loadNative();
+    try {
+      return new Sensor(new native.Sensor(options));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  attachments(): NativeAttachment[] {
+    return this.handle.attachments();
+  }
+
+  start(onBatch: BatchHandler, onError: (e: Error) => void, options: NativeStartOptions): void {
+    this.stopped = new Promise((resolve) => (this.finish = resolve));
+    const release = () => this.handle.release();
+    try {
+      this.handle.start((err, batch, done) => {
+        if (err) onError(wrap(err));
+        if (batch && batch.length > 0) {
+          let pending: void | Promise<void> = undefined;
+          try {
+            pending = onBatch(batch);
+          } catch (e) {
+            onError(e as Error);
+          }
+          if (pending instanceof Promise) {
+            pending.catch(onError).finally(release);
+          } else {
+            release();
+          }
+        } else if (batch) {
+          release();
+        }
+        if (done) this.finish?.();
+      }, options);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  counters(): KernelCounters {
+    try {
+      return summariseCounters(this.handle.counters());
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  /** Detaches the probes and waits until the ring's tail is delivered; counters stay readable until close. */
+  async stop(): Promise<void> {
+    if (this.closed) return;
+    const started = this.handle.stop();
+    if (started && this.stopped) await this.stopped;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handle.close();
+  }
+}

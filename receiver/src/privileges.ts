@@ -1,0 +1,48 @@
+// What this process may do, read from /proc/self/status and the filesystem.
+import { accessSync, constants, readFileSync } from 'node:fs';
+
+export const CAPABILITIES = { CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
+export type CapabilityName = keyof typeof CAPABILITIES;
+
+export function effectiveCapabilities(status = readFileSync('/proc/self/status', 'utf8')): bigint {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? BigInt('0x' + m[1]) : 0n;
+}
+
+export function hasCapability(caps: bigint, name: CapabilityName): boolean {
+  return (caps & (1n << BigInt(CAPABILITIES[name]))) !== 0n;
+}
+
+/**
+ * Loading tracing programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN,
+ * which implies both on older kernels); mounting tracefs when it is missing
+ * needs CAP_SYS_ADMIN.
+ */
+export function missingCapabilities(caps: bigint): CapabilityName[] {
+  if (hasCapability(caps, 'CAP_SYS_ADMIN')) return [];
+  return (['CAP_BPF', 'CAP_PERFMON'] as const).filter((c) => !hasCapability(caps, c));
+}
+
+export const BTF_PATH = '/sys/kernel/btf/vmlinux';
+
+export function hasKernelBtf(path = BTF_PATH): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the sensor cannot start here, one line each; empty when nothing is missing. */
+export function startupBlockers(): string[] {
+  const blockers: string[] = [];
+  if (!hasKernelBtf()) {
+    blockers.push(`no kernel BTF at ${BTF_PATH}: the kernel needs CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8)`);
+  }
+  const missing = missingCapabilities(effectiveCapabilities());
+  if (missing.length) {
+    blockers.push(`missing capabilities ${missing.join(', ')} (run as root or grant them, see deploy/bpfaudit.service)`);
+  }
+  return blockers;
+}
