@@ -1,0 +1,63 @@
+// A local OTLP/HTTP logs endpoint for tests: POST /v1/logs, protobuf or
+// JSON by Content-Type, gzip honoured, decoded strictly (otlp_decode.ts).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeJson, decodeProtobuf, ResponseType, type DecodedLog } from './otlp_decode';
+
+export interface ReceivedRequest {
+  contentType: string;
+  records: DecodedLog[];
+}
+
+export class OtlpTestServer {
+  readonly requests: ReceivedRequest[] = [];
+  readonly errors: string[] = [];
+  private server: Server | undefined;
+
+  get records(): DecodedLog[] {
+    return this.requests.flatMap((r) => r.records);
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req).then(
+        ({ status, body, type }) => {
+          res.writeHead(status, { 'content-type': type });
+          res.end(body);
+        },
+        (e: Error) => {
+          this.errors.push(e.message);
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end(e.message);
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private async handle(req: IncomingMessage) {
+    if (req.method !== 'POST' || req.url !== '/v1/logs') throw new Error(`unexpected ${req.method} ${req.url}`);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: Buffer = Buffer.concat(chunks);
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
+    if (contentType === 'application/x-protobuf') {
+      this.requests.push({ contentType, records: decodeProtobuf(body) });
+      return { status: 200, type: contentType, body: Buffer.from(ResponseType.encode(ResponseType.create({})).finish()) };
+    }
+    if (contentType === 'application/json') {
+      this.requests.push({ contentType, records: decodeJson(body) });
+      return { status: 200, type: contentType, body: Buffer.from('{}') };
+    }
+    throw new Error(`unsupported content-type ${contentType}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBatch, splitArgs } from '../../receiver/src/decode/decode';
+import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../../receiver/src/decode/encode';
+import { EventType, Flags } from '../../receiver/src/decode/layout';
+import type { AuditEvent } from '../../receiver/src/events';
+
+function decode(records: Buffer[]) {
+  const out: AuditEvent[] = [];
+  const stats = decodeBatch(frameBatch(records), out);
+  return { out, stats };
+}
+
+describe('decodeBatch', () => {
+  it('decodes an exec record with its path, argv and credentials', () => {
+    const { out, stats } = decode([
+      execRecord({ ktimeNs: 5n, exe: '/usr/bin/curl', argv: ['curl', '-s', 'http://x'], oldComm: 'bash' }),
+    ]);
+    expect(stats).toEqual({ decoded: 1, malformed: 0 });
+    expect(out[0]).toMatchObject({
+      kind: 'exec', ktimeNs: 5n, exe: '/usr/bin/curl', oldComm: 'bash', argv: ['curl', '-s', 'http://x'],
+      argsTruncated: false, exeTruncated: false, proc: SAMPLE_PROC,
+    });
+  });
+
+  it('keeps empty arguments and flags truncation', () => {
+    const { out } = decode([
+      execRecord({ ktimeNs: 1n, exe: '/bin/x', argv: ['x', '', 'y'], flags: Flags.FLAG_ARGS_TRUNCATED | Flags.FLAG_EXE_TRUNCATED }),
+    ]);
+    expect(out[0]).toMatchObject({ argv: ['x', '', 'y'], argsTruncated: true, exeTruncated: true });
+  });
+
+  it('keeps invalid UTF-8 visible instead of replacing it', () => {
+    const argv = Buffer.concat([Buffer.from('a\0b'), Buffer.from([0xff, 0xc3]), Buffer.from('\0é\0')]);
+    const { out } = decode([execRecord({ ktimeNs: 1n, exe: '/bin/a', argv })]);
+    expect(out[0]).toMatchObject({ argv: ['a', 'b\\xff\\xc3', 'é'] });
+  });
+
+  it('reports an unset loginuid as undefined', () => {
+    const { out } = decode([exitRecord(9n, 0, { ...SAMPLE_PROC, auid: undefined })]);
+    expect(out[0].proc.auid).toBeUndefined();
+  });
+
+  it('splits the wait status into exit code or signal', () => {
+    const { out } = decode([exitRecord(1n, 3 << 8), exitRecord(2n, 9)]);
+    expect(out.map((e) => e.kind === 'exit' && [e.exitCode, e.signal])).toEqual([[3, undefined], [undefined, 9]]);
+  });
+
+  it('decodes IPv4, IPv6 and IPv4-mapped tuples', () => {
+    const mapped = (a: number[]) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...a];
+    const { out } = decode([
+      tcpRecord({ type: EventType.EVENT_TCP_CONNECT, ktimeNs: 1n, family: 2, laddr: [10, 0, 0, 5], lport: 52507, raddr: [93, 184, 216, 34], rport: 443 }),
+      tcpRecord({ type: EventType.EVENT_TCP_ACCEPT, ktimeNs: 2n, family: 10, laddr: [...Array(15).fill(0), 1], lport: 22, raddr: [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 9], rport: 40000, inbound: true }),
+      tcpRecord({ type: EventType.EVENT_TCP_CLOSE, ktimeNs: 3n, family: 10, laddr: mapped([127, 0, 0, 1]), lport: 80, raddr: mapped([127, 0, 0, 2]), rport: 5000, durationNs: 7n, bytesSent: 10n, bytesReceived: 20n }),
+    ]);
+    expect(out.map((e) => e.kind === 'exec' || e.kind === 'exit' ? e.kind : [e.kind, e.ipVersion, e.localAddress, e.localPort, e.remoteAddress, e.remotePort, e.inbound])).toEqual([
+      ['tcp.connect', 4, '10.0.0.5', 52507, '93.184.216.34', 443, false],
+      ['tcp.accept', 6, '::1', 22, '2001:db8::9', 40000, true],
+      ['tcp.close', 4, '127.0.0.1', 80, '127.0.0.2', 5000, false],
+    ]);
+    expect(out[2]).toMatchObject({ durationNs: 7n, bytesSent: 10n, bytesReceived: 20n });
+  });
+
+  it('counts malformed records instead of guessing', () => {
+    const bad = Buffer.alloc(24);
+    bad.writeUInt32LE(99, 0); // unknown type
+    bad.writeUInt32LE(24, 4);
+    const short = tcpRecord({ type: EventType.EVENT_TCP_CONNECT, ktimeNs: 1n, family: 2, laddr: [1, 1, 1, 1], lport: 1, raddr: [1, 1, 1, 1], rport: 1 }).subarray(0, 100);
+    const { out, stats } = decode([bad, short, exitRecord(1n, 0)]);
+    expect(stats).toEqual({ decoded: 1, malformed: 2 });
+    expect(out[0].kind).toBe('exit');
+  });
+
+  it('stops at a frame that claims more bytes than the batch holds', () => {
+    const batch = frameBatch([exitRecord(1n, 0)]);
+    batch.writeUInt32LE(10_000, 0);
+    const out: AuditEvent[] = [];
+    expect(decodeBatch(batch, out)).toEqual({ decoded: 0, malformed: 1 });
+  });
+});
+
+describe('splitArgs', () => {
+  it('returns the cut last argument when argv did not end in NUL', () => {
+    const b = Buffer.from('ls\0-la\0/ve');
+    expect(splitArgs(b, 0, b.length)).toEqual(['ls', '-la', '/ve']);
+  });
+});
