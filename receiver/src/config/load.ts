@@ -38,7 +38,7 @@ export function parseConfig(text: string, file = '<config>'): Config {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
     path: '',
-    line: e.linePos?.[0]?.line ?? 1,
+    line: lines.linePos(e.pos[0]).line,
     message: `YAML syntax: ${e.message.split('\n')[0]}`,
   }));
   if (problems.length === 0 && doc.contents !== null) {

@@ -1,0 +1,74 @@
+// The records we build, serialised by the OTLP exporters' own serializers,
+// must decode strictly by the OTLP logs schema with every field intact.
+import { describe, expect, it } from 'vitest';
+import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import type { ExecEvent, TcpEvent } from '../../receiver/src/events';
+import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
+import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
+import { formatter, jsonlLine } from '../../receiver/src/exporters/formats';
+import { decodeJson, decodeProtobuf, checkJson, RequestType } from '../helpers/otlp/otlp_decode';
+import { BOOT_OFFSET_NS, OBSERVED_NS, readable, testContext } from '../helpers/records';
+
+const exec: ExecEvent = {
+  kind: 'exec', ktimeNs: 123_456_789n, proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/curl',
+  exeTruncated: false, argv: ['curl', 'a b'], argsTruncated: false,
+};
+const close: TcpEvent = {
+  kind: 'tcp.close', ktimeNs: 5n, proc: SAMPLE_PROC, ipVersion: 6, localAddress: '::1', localPort: 80,
+  remoteAddress: '::1', remotePort: 5555, inbound: true, error: 0, durationNs: 1_500_000n, bytesSent: 10n, bytesReceived: 20n,
+};
+const records = [exec, close].map((e) => readable(eventToLogRecord(e, testContext())));
+
+describe.each([
+  ['http/protobuf', () => decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!)],
+  ['http/json', () => decodeJson(JsonLogsSerializer.serializeRequest(records)!)],
+])('%s payload', (_name, decode) => {
+  const logs = decode();
+
+  it('carries EventName, timestamps, severity and body', () => {
+    expect(logs.map((l) => [l.eventName, l.timeUnixNano, l.observedTimeUnixNano, l.severityNumber, l.severityText])).toEqual([
+      ['process.exec', BOOT_OFFSET_NS + 123_456_789n, OBSERVED_NS, 9, 'INFO'],
+      ['network.tcp.close', BOOT_OFFSET_NS + 5n, OBSERVED_NS, 9, 'INFO'],
+    ]);
+    expect(logs[0].body).toBe("exec bash[4242] /usr/bin/curl 'a b' (uid=1000 euid=1000 tty=pts/3 ppid=4200)");
+  });
+
+  it('keeps attribute types: ints as intValue, lists as arrayValue, ratios as doubleValue', () => {
+    expect(logs[0].attributeTypes).toMatchObject({ 'process.pid': 'int', 'user.id': 'string', 'process.command_args': 'array', 'process.interactive': 'bool' });
+    expect(logs[0].attributes['process.command_args']).toEqual(['curl', 'a b']);
+    expect(logs[1].attributes).toMatchObject({ 'bpfaudit.connection.duration_ms': 1.5, 'server.port': 80, 'client.port': 5555 });
+    expect(logs[1].attributeTypes['bpfaudit.connection.duration_ms']).toBe('double');
+  });
+
+  it('carries the resource and scope', () => {
+    expect(logs[0].resource).toEqual({ 'service.name': 'bpfaudit' });
+    expect(logs[0].scope.name).toBe('bpfaudit');
+  });
+});
+
+describe('the strict decoder', () => {
+  it('rejects protobuf fields outside the schema', () => {
+    const good = Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!);
+    // field 99, varint 1, appended at the top level
+    expect(() => decodeProtobuf(Buffer.concat([good, Buffer.from([0x98, 0x06, 0x01])]))).toThrow(/outside the schema/);
+  });
+
+  it('rejects unknown JSON keys and wrong value types', () => {
+    expect(() => checkJson(RequestType, { resourceLogs: [{ scopeLogs: [{ logRecords: [{ bogus: 1 }] }] }] })).toThrow(/bogus: unknown field/);
+    expect(() => checkJson(RequestType, { resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: '9' }] }] }] })).toThrow(/expected integer/);
+    expect(() => checkJson(RequestType, { resourceLogs: {} })).toThrow(/expected an array/);
+  });
+
+  it('the otlp-json line format is a valid request per line', () => {
+    const text = formatter('otlp-json')(records);
+    expect(text.split('\n')).toHaveLength(2);
+    expect(decodeJson(Buffer.from(text.trim()))).toHaveLength(2);
+  });
+
+  it('the jsonl line format has the design shape', () => {
+    const obj = JSON.parse(jsonlLine(records[1]));
+    expect(Object.keys(obj)).toEqual(['timestamp', 'observedTimestamp', 'eventName', 'severityNumber', 'severityText', 'body', 'attributes']);
+    expect(obj.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(obj.eventName).toBe('network.tcp.close');
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseResourceAttributes, resourceAttributes } from '../../receiver/src/otel/resource';
+import { otlpProtocol, otlpUrl } from '../../receiver/src/exporters/factory';
+import { exportersFromEnv } from '../../receiver/src/cli/run';
+import { ttyName } from '../../receiver/src/enrich/tty';
+import { parsePasswd } from '../../receiver/src/enrich/users';
+import { formatIPv6 } from '../../receiver/src/decode/inet';
+
+describe('resource', () => {
+  it('parses OTEL_RESOURCE_ATTRIBUTES with percent-encoding', () => {
+    expect(parseResourceAttributes('a=1, b=x%2Cy,=bad,c')).toEqual({ a: '1', b: 'x,y' });
+  });
+  it('layers detected < config < OTEL_RESOURCE_ATTRIBUTES < OTEL_SERVICE_NAME', () => {
+    const attrs = resourceAttributes({ 'service.name': 'cfg', team: 'sec' }, { OTEL_RESOURCE_ATTRIBUTES: 'team=blue,service.name=env' });
+    expect(attrs).toMatchObject({ 'service.name': 'env', team: 'blue', 'os.type': 'linux' });
+    expect(resourceAttributes({}, { OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'service.name=env' })['service.name']).toBe('svc');
+    expect(resourceAttributes({}, {})).toHaveProperty('host.arch');
+  });
+});
+
+describe('otlp exporter settings', () => {
+  it('config beats environment, environment beats the default', () => {
+    expect(otlpProtocol({ type: 'otlp', protocol: 'http/json' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBe('http/json');
+    expect(otlpProtocol({ type: 'otlp' }, { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(otlpProtocol({ type: 'otlp' }, {})).toBe('http/protobuf');
+    expect(() => otlpProtocol({ type: 'otlp' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/not supported/);
+  });
+  it('treats the configured endpoint as a base URL', () => {
+    expect(otlpUrl({ type: 'otlp', endpoint: 'http://c:4318/' })).toBe('http://c:4318/v1/logs');
+    expect(otlpUrl({ type: 'otlp' })).toBeUndefined();
+  });
+  it('OTEL_LOGS_EXPORTER picks exporters when there is no config file', () => {
+    expect(exportersFromEnv('otlp,console', [])).toEqual([{ type: 'otlp' }, { type: 'stdout', format: 'text' }]);
+    expect(() => exportersFromEnv('none', [])).toThrow(/nothing to write/);
+    expect(() => exportersFromEnv('zipkin', [])).toThrow(/unknown exporter zipkin/);
+  });
+});
+
+describe('enrichment helpers', () => {
+  it('names ttys the way people do', () => {
+    expect([ttyName('pts3'), ttyName('tty1'), ttyName('ttyS0'), ttyName('')]).toEqual(['pts/3', 'tty1', 'ttyS0', undefined]);
+  });
+  it('reads passwd, first entry of a uid wins', () => {
+    expect(parsePasswd('root:x:0:0::/root:/bin/sh\n#c\ntoor:x:0:0::/:/bin/sh\nalice:x:1000:1000::/home/a:/bin/sh\nbad\n')).toEqual(
+      new Map([[0, 'root'], [1000, 'alice']]),
+    );
+  });
+  it('formats IPv6 per RFC 5952', () => {
+    const b = (words: number[]) => { const x = Buffer.alloc(16); words.forEach((w, i) => x.writeUInt16BE(w, i * 2)); return x; };
+    expect(formatIPv6(b([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), 0)).toBe('2001:db8::1:0:0:1');
+    expect(formatIPv6(b([0, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe('::');
+    expect(formatIPv6(b([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe('fe80::');
+    expect(formatIPv6(b([1, 0, 2, 0, 3, 0, 4, 0]), 0)).toBe('1:0:2:0:3:0:4:0');
+  });
+});
