@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what bpfaudit needs on Debian 12 and builds it: Debian packages,
+# npm packages, the BPF objects, the native addon and the TypeScript.
+# Safe to run again; it only does what is missing or out of date.
+#   scripts/setup.sh          runtime needs
+#   scripts/setup.sh --test   plus what the test suite drives (ipset, curl, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runtime_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make g++ python3 pkg-config)
+test_pkgs=(iproute2 ipset curl util-linux procps)
+pkgs=("${runtime_pkgs[@]}")
+[ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages ${missing[*]}; run as root or install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node $(node -v) is too old; bpfaudit needs Node >= 20.6 (see README)" >&2
+  exit 1
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash scripts/build-bpf.sh
+if [ ! -f build/Release/bpfaudit.node ] || [ -n "$(find native binding.gyp -newer build/Release/bpfaudit.node -type f 2>/dev/null)" ]; then
+  npm run --silent build:native >/dev/null
+fi
+npx --no-install tsc -p tsconfig.json
+chmod +x dist/cli.js

@@ -1,0 +1,55 @@
+// Runs a Receiver in the test process with an exporter that keeps every
+// record, so tests can wait for the records their own actions caused.
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { DEFAULT_CONFIG } from '../../receiver/src/config/defaults';
+import type { Config } from '../../receiver/src/config/types';
+import { Receiver, type ReceiverStats } from '../../receiver/src/receiver';
+
+export class CapturingExporter implements LogRecordExporter {
+  readonly records: ReadableLogRecord[] = [];
+  export(logs: ReadableLogRecord[], done: (r: ExportResult) => void): void {
+    this.records.push(...logs);
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+export type Attrs = Record<string, unknown>;
+
+export class CapturedRun {
+  readonly exporter = new CapturingExporter();
+  readonly errors: Error[] = [];
+  readonly receiver: Receiver;
+
+  constructor(adjust: (c: Config) => void = () => {}) {
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.limits.flush_interval_ms = 20;
+    adjust(config);
+    this.receiver = new Receiver(config, { exporters: [this.exporter], onError: (e) => this.errors.push(e) });
+    this.receiver.start();
+  }
+
+  find(eventName: string, match: (a: Attrs) => boolean): ReadableLogRecord[] {
+    return this.exporter.records.filter((r) => r.eventName === eventName && match(r.attributes as Attrs));
+  }
+
+  /** Waits until `count` records of eventName match, or fails naming what was seen. */
+  async waitFor(eventName: string, match: (a: Attrs) => boolean, count = 1, timeoutMs = 5000): Promise<ReadableLogRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.find(eventName, match);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) {
+        const seen = this.exporter.records.filter((r) => r.eventName === eventName).slice(-10).map((r) => r.body);
+        throw new Error(`waited ${timeoutMs} ms for ${count} ${eventName} record(s), found ${found.length}; last seen:\n${seen.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  stop(): Promise<ReceiverStats> {
+    return this.receiver.stop();
+  }
+}

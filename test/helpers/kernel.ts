@@ -1,0 +1,34 @@
+// Integration tests need root, kernel BTF and the built artefacts. Where
+// they are missing the tests skip with the reason printed; under CI=true a
+// skip is a failure.
+import { existsSync } from 'node:fs';
+import { describe, it } from 'vitest';
+import { addonPath } from '../../receiver/src/native/loader';
+import { bpfObjectPath } from '../../receiver/src/paths';
+import { startupBlockers } from '../../receiver/src/privileges';
+
+export function kernelSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  const blockers = startupBlockers();
+  if (blockers.length) return blockers.join('; ');
+  for (const p of [addonPath(), bpfObjectPath('exec'), bpfObjectPath('tcp')]) {
+    if (!existsSync(p)) return `${p} is not built (run scripts/setup.sh)`;
+  }
+  return undefined;
+}
+
+export function describeKernel(name: string, body: () => void): void {
+  const reason = kernelSkipReason();
+  if (!reason) {
+    describe(name, body);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('runs against the real kernel', () => {
+        throw new Error(`CI=true and the kernel tests cannot run: ${reason}`);
+      });
+    });
+  } else {
+    process.stdout.write(`skipping "${name}": ${reason}\n`);
+    describe.skip(name, body);
+  }
+}

@@ -1,0 +1,48 @@
+// Child processes driven by the integration tests: started, read line by
+// line as JSON, awaited to their exit.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface Peer {
+  child: ChildProcess;
+  pid: number;
+  next(): Promise<Record<string, any>>;
+  exited: Promise<number | null>;
+}
+
+export function startNode(script: string, args: string[]): Peer {
+  const child = spawn(process.execPath, [join(__dirname, 'peers', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: ((l: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    pid: child.pid!,
+    exited,
+    next: () =>
+      new Promise((resolve, reject) => {
+        const l = lines.shift();
+        if (l !== undefined) return resolve(JSON.parse(l));
+        const t = setTimeout(() => reject(new Error(`${script} ${args.join(' ')} printed nothing in 5 s`)), 5000);
+        waiters.push((line) => {
+          clearTimeout(t);
+          resolve(JSON.parse(line));
+        });
+      }),
+  };
+}
+
+/** Runs a program to completion; resolves with its pid and exit code. */
+export function runProgram(file: string, args: string[], opts: { argv0?: string } = {}): Promise<{ pid: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'ignore', argv0: opts.argv0 });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ pid: child.pid!, code }));
+  });
+}

@@ -1,0 +1,106 @@
+// TCP connect/accept/close against the real kernel: a listener and a
+// client, each in its own process, over IPv4 and IPv6 loopback, and a
+// connect to a closed port.
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CapturedRun, type Attrs } from '../helpers/capture';
+import { describeKernel } from '../helpers/kernel';
+import { startNode } from '../helpers/processes';
+
+async function closedPort(host: string): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, host, r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describeKernel('TCP probes', () => {
+  let run: CapturedRun;
+
+  beforeAll(() => {
+    run = new CapturedRun();
+  });
+
+  afterAll(async () => {
+    const stats = await run.stop();
+    process.stdout.write(`tcp suite kernel counters: ${JSON.stringify({ lost: stats.kernel.lost, ownerMissing: stats.kernel.ownerMissing })} decoded=${stats.decoded} malformed=${stats.malformed}\n`);
+    expect(Object.values(stats.kernel.lost).every((n) => n === 0)).toBe(true);
+    expect(stats.malformed).toBe(0);
+    expect(run.errors).toEqual([]);
+  });
+
+  for (const [family, host, type] of [['IPv4', '127.0.0.1', 'ipv4'], ['IPv6', '::1', 'ipv6']] as const) {
+    it(`${family}: connect, accept and both closes carry the right pid, tuple, duration and bytes`, async () => {
+      const server = startNode('tcp_peer.js', ['server', host, '3000']);
+      const { port } = await server.next();
+      const client = startNode('tcp_peer.js', ['client', host, String(port), '12345']);
+      const { localPort } = await client.next();
+      expect((await client.next()).received).toBe(3000);
+      expect((await server.next()).received).toBe(12345);
+      expect(await client.exited).toBe(0);
+      expect(await server.exited).toBe(0);
+
+      const tuple = (a: Attrs) => a['server.port'] === port && a['client.port'] === localPort;
+      const [connect] = await run.waitFor('network.tcp.connect', tuple);
+      const [accept] = await run.waitFor('network.tcp.accept', tuple);
+      const closes = await run.waitFor('network.tcp.close', tuple, 2);
+
+      expect(connect.attributes).toMatchObject({
+        'process.pid': client.pid, 'process.parent_pid': process.pid, 'process.real_user.id': 0, 'user.id': '0',
+        'network.transport': 'tcp', 'network.type': type,
+        'client.address': host, 'client.port': localPort, 'server.address': host, 'server.port': port,
+        'network.local.address': host, 'network.local.port': localPort, 'network.peer.address': host, 'network.peer.port': port,
+        'process.executable.path': process.execPath,
+      });
+      expect(connect.attributes).not.toHaveProperty('error.type');
+      expect(accept.attributes).toMatchObject({
+        'process.pid': server.pid,
+        'client.address': host, 'client.port': localPort, 'server.address': host, 'server.port': port,
+        'network.local.port': port, 'network.peer.port': localPort,
+      });
+      const byPid = Object.fromEntries(closes.map((c) => [c.attributes['process.pid'] as number, c.attributes]));
+      expect(byPid[client.pid]).toMatchObject({
+        'network.local.port': localPort, 'network.peer.port': port,
+        'bpfaudit.connection.bytes_sent': 12345, 'bpfaudit.connection.bytes_received': 3000,
+      });
+      expect(byPid[server.pid]).toMatchObject({
+        'network.local.port': port, 'network.peer.port': localPort,
+        'bpfaudit.connection.bytes_sent': 3000, 'bpfaudit.connection.bytes_received': 12345,
+      });
+      for (const c of closes) {
+        const d = c.attributes['bpfaudit.connection.duration_ms'] as number;
+        expect(d).toBeGreaterThan(0);
+        expect(d).toBeLessThan(5000);
+      }
+      expect(connect.body).toBe(`node[${client.pid}] TCP ${host === '::1' ? `[::1]:${localPort}` : `${host}:${localPort}`} -> ${host === '::1' ? `[::1]:${port}` : `${host}:${port}`} (uid=0)`);
+    });
+  }
+
+  it('a connect to a closed port is recorded against the client with ECONNREFUSED', async () => {
+    const port = await closedPort('127.0.0.1');
+    const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);
+    expect((await client.next()).error).toBe('ECONNREFUSED');
+    expect(await client.exited).toBe(3);
+    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port);
+    expect(rec.attributes).toMatchObject({ 'process.pid': client.pid, 'error.type': 'ECONNREFUSED', 'server.address': '127.0.0.1', 'client.address': '127.0.0.1' });
+    expect(rec.attributes['client.port']).toBeGreaterThan(0);
+    expect(rec.body).toMatch(/ - ECONNREFUSED$/);
+    expect(run.find('network.tcp.close', (a) => a['server.port'] === port)).toEqual([]);
+  });
+
+  it('timestamps are wall-clock time between the action and the read', async () => {
+    const before = Date.now();
+    const server = startNode('tcp_peer.js', ['server', '127.0.0.1', '1']);
+    const { port } = await server.next();
+    const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);
+    await client.exited;
+    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port);
+    const ms = rec.hrTime[0] * 1000 + rec.hrTime[1] / 1e6;
+    const observedMs = rec.hrTimeObserved[0] * 1000 + rec.hrTimeObserved[1] / 1e6;
+    expect(ms).toBeGreaterThanOrEqual(before - 5);
+    expect(ms).toBeLessThanOrEqual(observedMs + 5);
+    expect(observedMs).toBeLessThanOrEqual(Date.now());
+    await server.exited;
+  });
+});
