@@ -1,0 +1,67 @@
+// The CLI as an operator meets it: check, validate, and a clear refusal
+// without privileges.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { projectRoot } from '../../receiver/src/paths';
+import { describeKernel } from '../helpers/kernel';
+
+const cli = join(projectRoot(), 'dist', 'cli.js');
+const fixtures = join(projectRoot(), 'test', 'fixtures', 'config');
+
+function bpfaudit(args: string[], asNobody = false) {
+  const [cmd, argv] = asNobody
+    ? ['/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, cli, ...args]]
+    : [process.execPath, [cli, ...args]];
+  const r = spawnSync(cmd, argv as string[], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describeKernel('bpfaudit CLI', () => {
+  it('check reports every probe attachable here and exits 0', () => {
+    const r = bpfaudit(['check']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const sec of ['tp_btf/sched_process_exec', 'tp_btf/sched_process_exit', 'tp_btf/inet_sock_set_state', 'tp/syscalls/sys_exit_accept4', 'tp/syscalls/sys_exit_accept', 'kernel BTF', 'ring buffer']) {
+      expect(r.stdout).toMatch(new RegExp(`^ok\\s+${sec.replace(/\//g, '\\/')}`, 'm'));
+    }
+  });
+
+  it('check without privileges says what is missing and exits 1', () => {
+    const r = bpfaudit(['check'], true);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+privileges to load probes\s+missing CAP_BPF, CAP_PERFMON$/m);
+  });
+
+  it('run without privileges names the missing capabilities, without a stack trace', () => {
+    const r = bpfaudit(['run'], true);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('bpfaudit: cannot start:');
+    expect(r.stderr).toContain('missing capabilities CAP_BPF, CAP_PERFMON');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('validate prints every problem with its line and exits 1', () => {
+    const r = bpfaudit(['validate', '--config', join(fixtures, 'invalid', 'bad_values.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(6);
+    expect(r.stderr).toContain('bad_values.yaml:4: probes.exec.max_args: must be an integer from 1 to 1024');
+  });
+
+  it('validate accepts a good file', () => {
+    const r = bpfaudit(['validate', '--config', join(projectRoot(), 'config', 'otlp.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid/);
+  });
+
+  it('run refuses an invalid config before touching the kernel', () => {
+    const r = bpfaudit(['run', '--config', join(fixtures, 'invalid', 'unknown_keys.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('probes.udpp: unknown key');
+  });
+
+  it('rejects unknown commands and arguments with usage', () => {
+    expect(bpfaudit(['frobnicate']).code).toBe(2);
+    expect(bpfaudit(['run', '--config']).code).toBe(2);
+  });
+});

@@ -1,0 +1,93 @@
+// End to end: the bpfaudit CLI, started with an OTLP exporter, ships what
+// happens on the machine to a local OTLP/HTTP server that decodes every
+// request strictly by the OTLP logs schema, for protobuf and for JSON.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { projectRoot } from '../../receiver/src/paths';
+import { describeKernel } from '../helpers/kernel';
+import type { DecodedLog } from '../helpers/otlp/otlp_decode';
+import { OtlpTestServer } from '../helpers/otlp/otlp_server';
+import { runProgram, startNode } from '../helpers/processes';
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function waitUntil(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describeKernel('OTLP export end to end', () => {
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    it(`${protocol}: exec and TCP records reach the collector intact`, async () => {
+      const server = new OtlpTestServer();
+      const url = await server.start();
+      const config = join(dir, `${protocol.replace('/', '-')}.yaml`);
+      writeFileSync(
+        config,
+        [
+          'exporters:',
+          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol} }`,
+          'resource:',
+          '  attributes: { deployment.environment.name: e2e }',
+          'limits: { flush_interval_ms: 50 }',
+        ].join('\n'),
+      );
+      const cli = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, OTEL_SERVICE_NAME: 'bpfaudit-e2e' },
+      });
+      let stderr = '';
+      let stdout = '';
+      cli.stderr.on('data', (d) => (stderr += d));
+      cli.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+      await waitUntil('the receiver to start', () => stderr.includes('running'));
+
+      const started = BigInt(Date.now()) * 1_000_000n;
+      const marker = `e2e-${protocol}`;
+      const exec = await runProgram('/bin/true', [marker, 'line\nbreak']);
+      const srv = startNode('tcp_peer.js', ['server', '127.0.0.1', '10']);
+      const { port } = await srv.next();
+      const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '20']);
+      await client.exited;
+      await srv.exited;
+
+      const byPid = (name: string, pid: number) => (l: DecodedLog) => l.eventName === name && l.attributes['process.pid'] === pid;
+      await waitUntil('the records at the collector', () => server.records.some(byPid('network.tcp.close', client.pid)) && server.records.some(byPid('process.exec', exec.pid)));
+      cli.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await server.stop();
+
+      expect(server.errors).toEqual([]);
+      expect(server.requests.every((r) => r.contentType === (protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'))).toBe(true);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/bpfaudit: \d+ records from \d+ events .*kernel lost=0/);
+
+      const execRec = server.records.find(byPid('process.exec', exec.pid))!;
+      expect(execRec).toMatchObject({ eventName: 'process.exec', severityNumber: 9, severityText: 'INFO' });
+      expect(execRec.timeUnixNano).toBeGreaterThanOrEqual(started - 5_000_000n);
+      expect(execRec.timeUnixNano).toBeLessThanOrEqual(execRec.observedTimeUnixNano);
+      expect(execRec.body).toMatch(/^exec /);
+      expect(execRec.body).toContain(`[${exec.pid}] ${realpathSync('/bin/true')} ${marker} line\\nbreak (uid=0 euid=0 ppid=${process.pid})`);
+      expect(execRec.attributes).toMatchObject({ 'process.command_args': ['/bin/true', marker, 'line\nbreak'], 'process.pid': exec.pid, 'user.id': '0' });
+      expect(execRec.attributeTypes).toMatchObject({ 'process.pid': 'int', 'process.command_args': 'array', 'process.interactive': 'bool', 'user.id': 'string' });
+      expect(execRec.resource).toMatchObject({ 'service.name': 'bpfaudit-e2e', 'deployment.environment.name': 'e2e', 'os.type': 'linux' });
+      expect(execRec.scope.name).toBe('bpfaudit');
+
+      const connect = server.records.find(byPid('network.tcp.connect', client.pid))!;
+      expect(connect.attributes).toMatchObject({ 'server.port': port, 'server.address': '127.0.0.1', 'network.transport': 'tcp' });
+      const accept = server.records.find(byPid('network.tcp.accept', srv.pid))!;
+      expect(accept.attributes['client.port']).toBe(connect.attributes['client.port']);
+      const close = server.records.find(byPid('network.tcp.close', client.pid))!;
+      expect(close.attributes).toMatchObject({ 'bpfaudit.connection.bytes_sent': 20, 'bpfaudit.connection.bytes_received': 10 });
+      expect(close.attributeTypes['bpfaudit.connection.duration_ms']).toBe('double');
+    });
+  }
+});
