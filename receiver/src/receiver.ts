@@ -6,12 +6,13 @@ import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
 import { decodeBatch } from './decode/decode';
 import type { AuditEvent } from './events';
-import { cachedBootClock, nsToHrTime, type BootClock } from './enrich/clock';
+import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { Executables } from './enrich/executables';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
 import { eventToLogRecord, type MappingContext } from './mapping/event_to_logrecord';
 import { loadNative } from './native/loader';
+import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
 import { probeObjects } from './probes';
@@ -38,6 +39,7 @@ export class Receiver {
   private readonly executables = new Executables();
   private readonly stats = { batches: 0, decoded: 0, malformed: 0, emitted: 0 };
   private sensor: Sensor | undefined;
+  private readonly native: NativeModule = loadNative();
 
   constructor(
     private readonly config: Config,
@@ -58,8 +60,7 @@ export class Receiver {
       ),
     });
     this.logger = this.provider.getLogger('bpfaudit', packageVersion());
-    const native = loadNative();
-    this.clock = cachedBootClock(() => native.bootToRealtimeNs());
+    this.clock = cachedBootClock(() => this.native.bootToRealtimeNs());
   }
 
   /** Loads and attaches the probes and starts draining. Throws SensorError naming the failing step. */
@@ -74,7 +75,8 @@ export class Receiver {
   }
 
   private mappingContext(): MappingContext {
-    const observedUnixNs = BigInt(Date.now()) * 1_000_000n;
+    // one clock for both timestamps, so ObservedTimestamp is never before Timestamp
+    const observedUnixNs = toUnixNs(this.native.bootTimeNs(), this.clock);
     return {
       clock: this.clock,
       observedUnixNs,

@@ -18,13 +18,17 @@ export function kernelSkipReason(): string | undefined {
 }
 
 export function describeKernel(name: string, body: () => void): void {
-  const reason = kernelSkipReason();
+  describeRequiring(kernelSkipReason(), name, body);
+}
+
+/** describe() when reason is undefined; otherwise a printed skip, or a failure under CI=true. */
+export function describeRequiring(reason: string | undefined, name: string, body: () => void): void {
   if (!reason) {
     describe(name, body);
   } else if (process.env.CI === 'true') {
     describe(name, () => {
       it('runs against the real kernel', () => {
-        throw new Error(`CI=true and the kernel tests cannot run: ${reason}`);
+        throw new Error(`CI=true and "${name}" cannot run: ${reason}`);
       });
     });
   } else {

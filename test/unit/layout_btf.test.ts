@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENUMS, STRUCTS } from '../../receiver/src/decode/layout';
 import { bpfObjectPath } from '../../receiver/src/paths';
+import { describeRequiring } from '../helpers/kernel';
 
 interface BtfStruct {
   size: number;
@@ -45,7 +46,7 @@ export function parseRawBtf(text: string) {
 const objects = ['exec', 'tcp'].map(bpfObjectPath);
 const built = objects.every(existsSync);
 
-describe.skipIf(!built)('event layout matches the BPF objects', () => {
+describeRequiring(built ? undefined : 'BPF objects not built (scripts/build-bpf.sh)', 'event layout matches the BPF objects', () => {
   const dumps = objects.map((o) => parseRawBtf(execFileSync('bpftool', ['btf', 'dump', 'file', o, 'format', 'raw'], { encoding: 'utf8' })));
   const structs = Object.assign({}, ...dumps.map((d) => d.structs));
   const enums = Object.assign({}, ...dumps.map((d) => d.enums));
