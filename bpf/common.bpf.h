@@ -25,6 +25,7 @@ const enum bpfaudit_counter *unused_counter __attribute__((unused));
 const enum bpfaudit_flags *unused_flags __attribute__((unused));
 const enum bpfaudit_direction *unused_direction __attribute__((unused));
 const struct proc_ctx *unused_proc_ctx __attribute__((unused));
+const enum bpfaudit_udp_dir *unused_udp_dir __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -93,6 +94,52 @@ static __always_inline void fill_proc(struct proc_ctx *p, struct task_struct *ta
 static __always_inline struct task_struct *current_task(void)
 {
 	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* The sock behind a file descriptor of the current task, or NULL. */
+static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+static __always_inline bool is_inet_proto(const struct sock *sk, __u16 protocol)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	return BPF_CORE_READ(sk, sk_protocol) == protocol;
+}
+
+/* Local and remote address of a socket into 16-byte buffers (IPv4 in the first 4). */
+static __always_inline void read_sock_addrs(const struct sock *sk, __u16 family, __u8 *laddr, __u8 *raddr)
+{
+	__builtin_memset(laddr, 0, 16);
+	__builtin_memset(raddr, 0, 16);
+	if (family == AF_INET) {
+		bpf_core_read(laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(raddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* Not skc_num: once a socket is closing, the kernel has released and zeroed it. */
+static __always_inline __u16 sock_local_port(const struct sock *sk)
+{
+	return __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
 }
 
 #endif /* BPFAUDIT_COMMON_BPF_H */

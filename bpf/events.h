@@ -22,6 +22,11 @@ enum bpfaudit_event_type {
 	EVENT_TCP_CONNECT = 3,
 	EVENT_TCP_ACCEPT = 4,
 	EVENT_TCP_CLOSE = 5,
+	EVENT_UDP_BIND = 6,
+	EVENT_UDP_CONNECT = 7,
+	EVENT_UDP_SEND = 8,    /* first datagram of a flow window */
+	EVENT_UDP_RECEIVE = 9, /* first datagram of a flow window */
+	EVENT_UDP_FLOW_END = 10, /* a window closed because a later datagram reopened it */
 	EVENT_TYPE_MAX = 16,
 };
 
@@ -30,6 +35,7 @@ enum bpfaudit_counter {
 	/* a ring-buffer reservation failed; counted per event type at index type */
 	COUNTER_OWNER_MISSING = EVENT_TYPE_MAX,   /* TCP outcome without a known owner */
 	COUNTER_EXE_PATH_TRUNCATED,
+	COUNTER_MMSG_PARTIAL,  /* sendmmsg/recvmmsg calls with messages past the bound, not in flows */
 	COUNTER_MAX = 32,
 };
 
@@ -104,6 +110,43 @@ struct tcp_event {
 	__u64 duration_ns;    /* close: established to closed */
 	__u64 bytes_sent;     /* close: bytes acked by the peer */
 	__u64 bytes_received; /* close */
+};
+
+enum bpfaudit_udp_dir {
+	UDP_DIR_SEND = 0,
+	UDP_DIR_RECEIVE = 1,
+};
+
+/*
+ * One UDP flow: a process and a remote endpoint in one direction. The
+ * kernel counts datagrams per flow and window; user space closes windows.
+ */
+struct udp_flow_key {
+	__u32 pid;
+	__u32 netns;
+	__u16 family;
+	__u16 rport;   /* host byte order */
+	__u8 dir;      /* enum bpfaudit_udp_dir */
+	__u8 pad0[3];
+	__u8 raddr[16];
+};
+
+struct udp_flow {
+	__u64 window_start; /* CLOCK_BOOTTIME ns of the window's first datagram */
+	__u64 datagrams;
+	__u64 bytes;
+	__u64 errors;       /* sends that failed (the syscall returned an error) */
+};
+
+struct udp_event {
+	struct event_header hdr;
+	struct proc_ctx proc;
+	struct udp_flow_key key; /* send/receive/flow end; family and remote also for bind/connect */
+	struct udp_flow flow;    /* send/receive: this datagram; flow end: the whole closed window */
+	__u16 lport;          /* host byte order; bind: the port bound */
+	__u16 requested_port; /* bind: the port asked for (0 = any) */
+	__s32 error;          /* negative errno of the syscall, 0 on success */
+	__u8 laddr[16];
 };
 
 #endif /* BPFAUDIT_EVENTS_H */

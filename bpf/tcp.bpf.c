@@ -37,31 +37,15 @@ const struct tcp_event *unused_tcp_event __attribute__((unused));
 
 static __always_inline bool is_tcp_inet(const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+	return is_inet_proto(sk, IPPROTO_TCP);
 }
 
 static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *sk)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/*
-	 * Not skc_num: by the time the CLOSE transition is traced, tcp_set_state
-	 * has released the port and zeroed it. inet_sport keeps the port.
-	 */
-	e->lport = __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	e->lport = sock_local_port(sk);
 	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-	if (e->family == AF_INET) {
-		BPF_CORE_READ_INTO((__u32 *)e->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
-	} else {
-		bpf_core_read(e->laddr, sizeof(e->laddr), &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->raddr, sizeof(e->raddr), &sk->__sk_common.skc_v6_daddr);
-	}
+	read_sock_addrs(sk, e->family, e->laddr, e->raddr);
 }
 
 static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
@@ -153,22 +137,6 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 	}
 	bpf_map_delete_elem(&sock_owners, &key);
 	return 0;
-}
-
-static __always_inline const struct sock *sock_of_fd(struct task_struct *task, long fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	struct socket *sock;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	if (!file)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
 static __always_inline void claim_accepted(struct sock_owner *o, struct task_struct *task,

@@ -48,6 +48,7 @@ Napi::Function Sensor::Init(Napi::Env env) {
                          InstanceMethod("release", &Sensor::Release),
                          InstanceMethod("stop", &Sensor::Stop),
                          InstanceMethod("counters", &Sensor::Counters),
+                         InstanceMethod("lookup", &Sensor::Lookup),
                          InstanceMethod("close", &Sensor::Close),
                      });
 }
@@ -122,6 +123,18 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
         std::string why;
         int err = bpfaudit::SetRodata(obj, name, value, &why);
         if (err) throw StepError(env, "set knob " + name + " of " + label, err, why);
+      }
+    }
+
+    if (spec.Has("maxEntries")) {
+      Napi::Object sizes = spec.Get("maxEntries").As<Napi::Object>();
+      Napi::Array names = sizes.GetPropertyNames();
+      for (uint32_t j = 0; j < names.Length(); j++) {
+        std::string name = names.Get(j).As<Napi::String>();
+        bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
+        if (!map) throw StepError(env, "size map " + name + " of " + label, ENOENT);
+        int err = bpf_map__set_max_entries(map, sizes.Get(name).As<Napi::Number>().Uint32Value());
+        if (err) throw StepError(env, "size map " + name + " of " + label, err);
       }
     }
 
@@ -343,6 +356,27 @@ Napi::Value Sensor::Counters(const Napi::CallbackInfo& info) {
     out.Set(key, per_cpu);
   }
   return out;
+}
+
+// One element of a (non-per-CPU) map of any loaded object, or null.
+Napi::Value Sensor::Lookup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  Napi::Buffer<uint8_t> key = info[1].As<Napi::Buffer<uint8_t>>();
+  for (bpf_object* obj : objects_) {
+    bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
+    if (!map || bpf_map__fd(map) < 0) continue;
+    if (key.Length() != bpf_map__key_size(map))
+      throw StepError(env, "look up in map " + name, EINVAL, "key is " + std::to_string(key.Length()) +
+                      " bytes, the map's " + std::to_string(bpf_map__key_size(map)));
+    Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, bpf_map__value_size(map));
+    if (bpf_map_lookup_elem(bpf_map__fd(map), key.Data(), value.Data()) != 0) {
+      if (errno == ENOENT) return env.Null();
+      throw StepError(env, "look up in map " + name, errno);
+    }
+    return value;
+  }
+  throw StepError(env, "look up in map " + name, ENOENT, "no loaded object has this map");
 }
 
 void Sensor::Teardown() {

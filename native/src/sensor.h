@@ -38,6 +38,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value Lookup(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   void Open(Napi::Env env, const Napi::Object& options);

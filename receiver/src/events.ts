@@ -60,4 +60,34 @@ export interface TcpEvent extends Base {
   bytesReceived: bigint;
 }
 
-export type AuditEvent = ExecEvent | ExitEvent | TcpEvent;
+export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive' | 'udp.flow_end';
+
+export interface UdpFlowCounts {
+  /** CLOCK_BOOTTIME ns of the window's first datagram */
+  windowStartNs: bigint;
+  datagrams: bigint;
+  bytes: bigint;
+  errors: bigint;
+}
+
+export interface UdpEvent extends Base {
+  kind: UdpKind;
+  ipVersion: 4 | 6;
+  localAddress: string;
+  localPort: number;
+  /** the remote end: peer (connect), destination (send), source (receive); "" when unknown */
+  remoteAddress: string;
+  remotePort: number;
+  /** bind: the port asked for, 0 for "any" */
+  requestedPort: number;
+  /** negative errno of the syscall, 0 on success */
+  error: number;
+  /** send/receive: this datagram; flow_end: the closed window */
+  flow: UdpFlowCounts;
+  /** the kernel's flow-map key, to read a window's totals back */
+  flowKey: Buffer;
+  /** set on a closed send/receive window whose totals could not all be read (flow evicted) */
+  incomplete?: boolean;
+}
+
+export type AuditEvent = ExecEvent | ExitEvent | TcpEvent | UdpEvent;

@@ -4,9 +4,9 @@ import type { Config } from './config/types';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
-export function probeObjects(probes: Config['probes']): NativeObjectSpec[] {
+export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'udp_flows'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
-  const { exec, tcp } = probes;
+  const { exec, tcp, udp } = probes;
 
   const execPrograms: string[] = [];
   if (exec.enabled) execPrograms.push('bpfaudit_enter_execve', 'bpfaudit_enter_execveat', 'bpfaudit_exec');
@@ -25,6 +25,24 @@ export function probeObjects(probes: Config['probes']): NativeObjectSpec[] {
       path: bpfObjectPath('tcp'),
       programs: tcpPrograms,
       rodata: { emit_connect: tcp.connect, emit_accept: tcp.accept, emit_close: tcp.close },
+    });
+  }
+  const udpPrograms: string[] = [];
+  const pair = (call: string) => udpPrograms.push(`bpfaudit_enter_${call}`, `bpfaudit_exit_${call}`);
+  if (udp.bind) pair('bind');
+  if (udp.connect) pair('connect');
+  if (udp.send) ['sendto', 'sendmsg', 'sendmmsg'].forEach(pair);
+  if (udp.receive) ['recvfrom', 'recvmsg', 'recvmmsg'].forEach(pair);
+  if (udpPrograms.length) {
+    objects.push({
+      name: 'udp',
+      path: bpfObjectPath('udp'),
+      programs: udpPrograms,
+      rodata: {
+        emit_bind: udp.bind, emit_connect: udp.connect, emit_send: udp.send, emit_receive: udp.receive,
+        window_ns: udp.window_ms * 1_000_000,
+      },
+      maxEntries: { udp_flows: limits.udp_flows },
     });
   }
   return objects;

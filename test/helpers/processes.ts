@@ -11,8 +11,13 @@ export interface Peer {
   exited: Promise<number | null>;
 }
 
-export function startNode(script: string, args: string[]): Peer {
-  const child = spawn(process.execPath, [join(__dirname, 'peers', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts a peer script under Node; `wrap` puts a prefix before it (ip netns exec ...),
+ * which execs Node in place, so the pid is still the peer's.
+ */
+export function startNode(script: string, args: string[], wrap: string[] = []): Peer {
+  const argv = [...wrap, process.execPath, join(__dirname, 'peers', script), ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiters: ((l: string) => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {

@@ -32,7 +32,7 @@ export function check(): number {
   });
   const btf = hasKernelBtf();
   rows.push({ what: 'kernel BTF', ok: btf, detail: btf ? BTF_PATH : `${BTF_PATH} not readable (CONFIG_DEBUG_INFO_BTF)` });
-  const objects = probeObjects(DEFAULT_CONFIG.probes);
+  const objects = probeObjects(DEFAULT_CONFIG.probes, DEFAULT_CONFIG.limits);
   const built = objects.every((o) => existsSync(o.path));
   rows.push({ what: 'BPF objects', ok: built, detail: built ? 'built' : 'not built (run scripts/setup.sh)' });
 

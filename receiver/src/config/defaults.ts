@@ -6,6 +6,7 @@ export const DEFAULT_CONFIG: Config = {
   probes: {
     exec: { enabled: true, argv: true, max_args: 64, exit: true },
     tcp: { connect: true, accept: true, close: true },
+    udp: { bind: true, connect: true, send: true, receive: true, window_ms: 10_000 },
   },
   exporters: [{ type: 'stdout', format: 'text' }],
   resource: { attributes: {} },
@@ -17,6 +18,7 @@ export const DEFAULT_CONFIG: Config = {
     queue_size: 65536,
     export_batch_size: 2048,
     flush_interval_ms: 1000,
+    udp_flows: 65536,
   },
 };
 

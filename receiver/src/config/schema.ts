@@ -26,6 +26,10 @@ export const CONFIG_SCHEMA: SchemaNode = {
           fields: { enabled: bool, argv: bool, max_args: int(1, 1024), exit: bool },
         },
         tcp: { kind: 'object', fields: { connect: bool, accept: bool, close: bool } },
+        udp: {
+          kind: 'object',
+          fields: { bind: bool, connect: bool, send: bool, receive: bool, window_ms: int(100, 3_600_000) },
+        },
       },
     },
     exporters: {
@@ -65,6 +69,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         queue_size: int(1, 1 << 24),
         export_batch_size: int(1, 1 << 20),
         flush_interval_ms: int(1, 600_000),
+        udp_flows: int(16, 1 << 22),
       },
     },
   },

@@ -30,6 +30,7 @@ export interface Config {
   probes: {
     exec: { enabled: boolean; argv: boolean; max_args: number; exit: boolean };
     tcp: { connect: boolean; accept: boolean; close: boolean };
+    udp: { bind: boolean; connect: boolean; send: boolean; receive: boolean; window_ms: number };
   };
   exporters: ExporterConfig[];
   resource: { attributes: Record<string, string | number | boolean> };
@@ -41,5 +42,7 @@ export interface Config {
     queue_size: number;
     export_batch_size: number;
     flush_interval_ms: number;
+    /** entries of the kernel's UDP flow table (LRU) */
+    udp_flows: number;
   };
 }

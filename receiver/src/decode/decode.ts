@@ -1,9 +1,9 @@
 // One batch from the addon -> typed events. No native calls per event.
-import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, TcpKind } from '../events';
+import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, TcpKind, UdpEvent, UdpFlowCounts, UdpKind } from '../events';
 import { formatIPv4, formatIPv6, isIPv4Mapped } from './inet';
 import {
   ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
-  Flags, Direction, PROC_CTX, TCP_EVENT, TTY_LEN,
+  Flags, Direction, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT, UDP_FLOW, UDP_FLOW_KEY,
 } from './layout';
 import { bytesToText, cString } from './text';
 
@@ -116,12 +116,69 @@ function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): Tcp
   };
 }
 
+const U = UDP_EVENT.fields;
+const K = UDP_FLOW_KEY.fields;
+const F = UDP_FLOW.fields;
+const UDP_KINDS: Record<number, UdpKind> = {
+  [EventType.EVENT_UDP_BIND]: 'udp.bind',
+  [EventType.EVENT_UDP_CONNECT]: 'udp.connect',
+  [EventType.EVENT_UDP_SEND]: 'udp.send',
+  [EventType.EVENT_UDP_RECEIVE]: 'udp.receive',
+  [EventType.EVENT_UDP_FLOW_END]: 'udp.flow_end',
+};
+
+function isZero(buf: Buffer, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[at + i] !== 0) return false;
+  return true;
+}
+
+/** struct udp_flow: in a record, or a value read from the kernel's flow map. */
+export function decodeUdpFlow(buf: Buffer, at: number): UdpFlowCounts {
+  return {
+    windowStartNs: buf.readBigUInt64LE(at + F.window_start),
+    datagrams: buf.readBigUInt64LE(at + F.datagrams),
+    bytes: buf.readBigUInt64LE(at + F.bytes),
+    errors: buf.readBigUInt64LE(at + F.errors),
+  };
+}
+
+function decodeUdp(buf: Buffer, at: number, kind: UdpKind, ktimeNs: bigint): UdpEvent | undefined {
+  const key = at + U.key;
+  const family = buf.readUInt16LE(key + K.family);
+  if (family !== AF_INET && family !== AF_INET6) return undefined;
+  const remote = key + K.raddr;
+  const local = at + U.laddr;
+  const v4 = family === AF_INET || isIPv4Mapped(buf, remote) || (isIPv4Mapped(buf, local) && isZero(buf, remote, 16));
+  const addr = (off: number) => (family === AF_INET ? formatIPv4(buf, off) : formatIPv6(buf, off));
+  const remotePort = buf.readUInt16LE(key + K.rport);
+  const flow = at + U.flow;
+  return {
+    kind,
+    ktimeNs,
+    proc: decodeProc(buf, at + U.proc),
+    ipVersion: v4 ? 4 : 6,
+    localAddress: family === AF_INET6 && v4 && isZero(buf, local, 16) ? '0.0.0.0' : addr(local),
+    localPort: buf.readUInt16LE(at + U.lport),
+    remoteAddress: isZero(buf, remote, 16) && remotePort === 0 ? '' : addr(remote),
+    remotePort,
+    requestedPort: buf.readUInt16LE(at + U.requested_port),
+    error: buf.readInt32LE(at + U.error),
+    flow: decodeUdpFlow(buf, flow),
+    flowKey: Buffer.from(buf.subarray(key, key + UDP_FLOW_KEY.size)),
+  };
+}
+
 const MIN_SIZE: Record<number, number> = {
   [EventType.EVENT_EXEC]: EXEC_EVENT.fields.args,
   [EventType.EVENT_EXIT]: EXIT_EVENT.size,
   [EventType.EVENT_TCP_CONNECT]: TCP_EVENT.size,
   [EventType.EVENT_TCP_ACCEPT]: TCP_EVENT.size,
   [EventType.EVENT_TCP_CLOSE]: TCP_EVENT.size,
+  [EventType.EVENT_UDP_BIND]: UDP_EVENT.size,
+  [EventType.EVENT_UDP_CONNECT]: UDP_EVENT.size,
+  [EventType.EVENT_UDP_SEND]: UDP_EVENT.size,
+  [EventType.EVENT_UDP_RECEIVE]: UDP_EVENT.size,
+  [EventType.EVENT_UDP_FLOW_END]: UDP_EVENT.size,
 };
 
 /** Decodes one framed record; undefined when it is malformed. */
@@ -134,6 +191,7 @@ export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent |
   const ktimeNs = buf.readBigUInt64LE(at + EVENT_HEADER.fields.ktime);
   if (type === EventType.EVENT_EXEC) return decodeExec(buf, at, size, ktimeNs);
   if (type === EventType.EVENT_EXIT) return decodeExit(buf, at, ktimeNs);
+  if (UDP_KINDS[type]) return decodeUdp(buf, at, UDP_KINDS[type], ktimeNs);
   return decodeTcp(buf, at, TCP_KINDS[type], ktimeNs);
 }
 

@@ -12,12 +12,18 @@ export const EventType = {
   EVENT_TCP_CONNECT: 3,
   EVENT_TCP_ACCEPT: 4,
   EVENT_TCP_CLOSE: 5,
+  EVENT_UDP_BIND: 6,
+  EVENT_UDP_CONNECT: 7,
+  EVENT_UDP_SEND: 8,
+  EVENT_UDP_RECEIVE: 9,
+  EVENT_UDP_FLOW_END: 10,
   EVENT_TYPE_MAX: 16,
 } as const;
 
 export const Counter = {
   COUNTER_OWNER_MISSING: 16,
   COUNTER_EXE_PATH_TRUNCATED: 17,
+  COUNTER_MMSG_PARTIAL: 18,
   COUNTER_MAX: 32,
 } as const;
 
@@ -31,12 +37,18 @@ export const Direction = {
   DIRECTION_INBOUND: 1,
 } as const;
 
+export const UdpDir = {
+  UDP_DIR_SEND: 0,
+  UDP_DIR_RECEIVE: 1,
+} as const;
+
 /** enum name in C -> mirrored values */
 export const ENUMS: Record<string, Record<string, number>> = {
   bpfaudit_event_type: EventType,
   bpfaudit_counter: Counter,
   bpfaudit_flags: Flags,
   bpfaudit_direction: Direction,
+  bpfaudit_udp_dir: UdpDir,
 };
 
 export interface StructLayout {
@@ -80,6 +92,21 @@ export const TCP_EVENT: StructLayout = {
   },
 };
 
+export const UDP_FLOW_KEY: StructLayout = {
+  size: 32,
+  fields: { pid: 0, netns: 4, family: 8, rport: 10, dir: 12, pad0: 13, raddr: 16 },
+};
+
+export const UDP_FLOW: StructLayout = {
+  size: 32,
+  fields: { window_start: 0, datagrams: 8, bytes: 16, errors: 24 },
+};
+
+export const UDP_EVENT: StructLayout = {
+  size: 208,
+  fields: { hdr: 0, proc: 16, key: 120, flow: 152, lport: 184, requested_port: 186, error: 188, laddr: 192 },
+};
+
 /** C struct name -> mirror */
 export const STRUCTS: Record<string, StructLayout> = {
   event_header: EVENT_HEADER,
@@ -87,6 +114,9 @@ export const STRUCTS: Record<string, StructLayout> = {
   exec_event: EXEC_EVENT,
   exit_event: EXIT_EVENT,
   tcp_event: TCP_EVENT,
+  udp_flow_key: UDP_FLOW_KEY,
+  udp_flow: UDP_FLOW,
+  udp_event: UDP_EVENT,
 };
 
 /** Batch framing written by the addon: u32 length, u32 zero, record, padding to 8. */

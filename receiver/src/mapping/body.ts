@@ -1,6 +1,6 @@
 // The one-line Body of each record, in the style of netlog/activity_klog.
 // Everything taken from the process goes through escapeText/quoteArg.
-import type { ExecEvent, ExitEvent, TcpEvent } from '../events';
+import type { ExecEvent, ExitEvent, TcpEvent, UdpEvent } from '../events';
 import { errnoName } from './errno';
 import { escapeText, quoteArg } from './escape';
 
@@ -41,4 +41,30 @@ export function tcpBody(ev: TcpEvent): string {
     line += ` ${seconds(ev.durationNs)} sent=${ev.bytesSent} received=${ev.bytesReceived}`;
   }
   return line;
+}
+
+function errorSuffix(error: number): string {
+  return error < 0 ? ` - ${errnoName(-error)}` : '';
+}
+
+export function udpBody(ev: UdpEvent): string {
+  const head = `${who(ev.proc.comm, ev.proc.pid)} UDP`;
+  const local = endpoint(ev.localAddress, ev.localPort);
+  const remote = ev.remoteAddress ? endpoint(ev.remoteAddress, ev.remotePort) : '*';
+  const uid = `(uid=${ev.proc.uid})`;
+  switch (ev.kind) {
+    case 'udp.bind': {
+      const asked = endpoint(ev.localAddress, ev.requestedPort);
+      const bound = ev.requestedPort !== ev.localPort && ev.error === 0 ? ` port=${ev.localPort}` : '';
+      return `${head} bind ${asked} ${uid}${bound}${errorSuffix(ev.error)}`;
+    }
+    case 'udp.connect':
+      return `${head} connect ${local} -> ${remote} ${uid}${errorSuffix(ev.error)}`;
+    default: {
+      const arrow = ev.kind === 'udp.send' ? `send ${local} -> ${remote}` : `receive ${local} <- ${remote}`;
+      const f = ev.flow;
+      const errors = f.errors > 0n ? ` errors=${f.errors}` : '';
+      return `${head} ${arrow} ${uid} datagrams=${f.datagrams} bytes=${f.bytes}${errors}${errorSuffix(ev.error)}${ev.incomplete ? ' (incomplete)' : ''}`;
+    }
+  }
 }

@@ -1,11 +1,11 @@
 // AuditEvent -> the fields of an OTel LogRecord. Pure: every lookup it needs
 // (clock, user names, executables) is passed in.
-import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent } from '../events';
+import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, UdpEvent } from '../events';
 import type { BootClock } from '../enrich/clock';
 import { toUnixNs } from '../enrich/clock';
 import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
-import { execBody, exitBody, tcpBody } from './body';
+import { execBody, exitBody, tcpBody, udpBody } from './body';
 
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;
@@ -28,8 +28,11 @@ export interface MappingContext {
   observedUnixNs: bigint;
   userName(uid: number): string | undefined;
   executablePath(pid: number): string | undefined;
+  containerId(proc: ProcInfo): string | undefined;
   /** argv elements kept per exec record; the rest is cut and flagged */
   maxArgs: number;
+  /** the UDP flow window, reported on send/receive records */
+  udpWindowMs: number;
 }
 
 export const EVENT_NAMES = {
@@ -38,6 +41,11 @@ export const EVENT_NAMES = {
   'tcp.connect': 'network.tcp.connect',
   'tcp.accept': 'network.tcp.accept',
   'tcp.close': 'network.tcp.close',
+  'udp.bind': 'network.udp.bind',
+  'udp.connect': 'network.udp.connect',
+  'udp.send': 'network.udp.send',
+  'udp.receive': 'network.udp.receive',
+  'udp.flow_end': 'network.udp.flow_end',
 } as const;
 
 function basename(path: string): string {
@@ -65,7 +73,21 @@ function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: Mappin
   const tty = ttyName(p.tty);
   if (tty) a['process.tty.name'] = tty;
   a['process.interactive'] = tty !== undefined;
+  const container = ctx.containerId(p);
+  if (container) a['container.id'] = container;
   return a;
+}
+
+function networkAttributes(a: Attributes, transport: 'tcp' | 'udp', ipVersion: 4 | 6, netns: number): void {
+  a['network.transport'] = transport;
+  a['network.type'] = ipVersion === 4 ? 'ipv4' : 'ipv6';
+  a['bpfaudit.netns.inode'] = netns;
+}
+
+function endpointAttributes(a: Attributes, prefix: string, address: string, port: number): void {
+  if (!address) return;
+  a[`${prefix}.address`] = address;
+  a[`${prefix}.port`] = port;
 }
 
 function execRecord(ev: ExecEvent, ctx: MappingContext) {
@@ -90,8 +112,7 @@ function exitRecord(ev: ExitEvent, ctx: MappingContext) {
 
 function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
   const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
-  a['network.transport'] = 'tcp';
-  a['network.type'] = ev.ipVersion === 4 ? 'ipv4' : 'ipv6';
+  networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   const [client, server] = ev.inbound
     ? [[ev.remoteAddress, ev.remotePort], [ev.localAddress, ev.localPort]]
     : [[ev.localAddress, ev.localPort], [ev.remoteAddress, ev.remotePort]];
@@ -112,9 +133,45 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
   return { attributes: a, body: tcpBody(ev) };
 }
 
+function udpRecord(ev: UdpEvent, ctx: MappingContext) {
+  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  networkAttributes(a, 'udp', ev.ipVersion, ev.proc.netns);
+  endpointAttributes(a, 'network.local', ev.localAddress, ev.localPort);
+  if (ev.kind === 'udp.bind') {
+    a['bpfaudit.bind.requested_port'] = ev.requestedPort;
+  } else if (ev.kind === 'udp.connect') {
+    endpointAttributes(a, 'network.peer', ev.remoteAddress, ev.remotePort);
+  } else {
+    const send = ev.kind === 'udp.send';
+    endpointAttributes(a, send ? 'source' : 'destination', ev.localAddress, ev.localPort);
+    endpointAttributes(a, send ? 'destination' : 'source', ev.remoteAddress, ev.remotePort);
+    a['bpfaudit.flow.datagrams'] = Number(ev.flow.datagrams);
+    a['bpfaudit.flow.bytes'] = Number(ev.flow.bytes);
+    if (ev.flow.errors > 0n) a['bpfaudit.flow.errors'] = Number(ev.flow.errors);
+    a['bpfaudit.flow.window_ms'] = ctx.udpWindowMs;
+    if (ev.incomplete) a['bpfaudit.flow.incomplete'] = true;
+  }
+  if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
+  return { attributes: a, body: udpBody(ev) };
+}
+
+function recordParts(ev: AuditEvent, ctx: MappingContext) {
+  switch (ev.kind) {
+    case 'exec':
+      return execRecord(ev, ctx);
+    case 'exit':
+      return exitRecord(ev, ctx);
+    case 'tcp.connect':
+    case 'tcp.accept':
+    case 'tcp.close':
+      return tcpRecord(ev, ctx);
+    default:
+      return udpRecord(ev, ctx);
+  }
+}
+
 export function eventToLogRecord(ev: AuditEvent, ctx: MappingContext): AuditLogRecord {
-  const { attributes, body } =
-    ev.kind === 'exec' ? execRecord(ev, ctx) : ev.kind === 'exit' ? exitRecord(ev, ctx) : tcpRecord(ev, ctx);
+  const { attributes, body } = recordParts(ev, ctx);
   return {
     eventName: EVENT_NAMES[ev.kind],
     timeUnixNs: toUnixNs(ev.ktimeNs, ctx.clock),

@@ -9,6 +9,8 @@ export interface NativeObjectSpec {
   programs: string[];
   /** `const volatile` knobs, set before load */
   rodata?: Record<string, number | boolean>;
+  /** max_entries of named maps, set before load */
+  maxEntries?: Record<string, number>;
 }
 
 export interface NativeOpenOptions {
@@ -48,6 +50,8 @@ export interface NativeSensor {
   stop(): boolean;
   /** per-CPU values of the kernel counters map: [index][cpu] */
   counters(): number[][];
+  /** one element of a loaded (non-per-CPU) map; null when the key is absent */
+  lookup(map: string, key: Buffer): Buffer | null;
   close(): void;
 }
 

@@ -36,6 +36,8 @@ export interface KernelCounters {
   lost: Record<string, number>;
   ownerMissing: number;
   exePathTruncated: number;
+  /** sendmmsg/recvmmsg calls with more messages than the byte count covers */
+  mmsgPartial: number;
   /** raw per-CPU values, [counter index][cpu] */
   perCpu: number[][];
 }
@@ -48,6 +50,7 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
     lost,
     ownerMissing: sum(Counter.COUNTER_OWNER_MISSING),
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
+    mmsgPartial: sum(Counter.COUNTER_MMSG_PARTIAL),
     perCpu,
   };
 }
@@ -105,6 +108,14 @@ export class Sensor {
   counters(): KernelCounters {
     try {
       return summariseCounters(this.handle.counters());
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  lookup(map: string, key: Buffer): Buffer | null {
+    try {
+      return this.handle.lookup(map, key);
     } catch (e) {
       throw wrap(e);
     }
