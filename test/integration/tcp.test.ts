@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun, type Attrs } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
+import { NetNs } from '../helpers/netns';
 import { startNode } from '../helpers/processes';
 
 async function closedPort(host: string): Promise<number> {
@@ -87,6 +88,26 @@ describeKernel('TCP probes', () => {
     expect(rec.attributes['client.port']).toBeGreaterThan(0);
     expect(rec.body).toMatch(/ - ECONNREFUSED$/);
     expect(run.find('network.tcp.close', (a) => a['server.port'] === port)).toEqual([]);
+  });
+
+  it('connections inside another network namespace carry its addresses and inode', async () => {
+    const ns = new NetNs();
+    try {
+      const server = startNode('tcp_peer.js', ['server', '127.0.0.1', '7'], ns.wrap([]));
+      const { port } = await server.next();
+      const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '9'], ns.wrap([]));
+      const { localPort } = await client.next();
+      await Promise.all([client.exited, server.exited]);
+      const tuple = (a: Attrs) => a['server.port'] === port && a['client.port'] === localPort && a['bpfaudit.netns.inode'] === ns.inode;
+      const [connect] = await run.waitFor('network.tcp.connect', tuple);
+      expect(connect.attributes).toMatchObject({ 'process.pid': client.pid, 'client.address': '127.0.0.1', 'server.address': '127.0.0.1' });
+      const [accept] = await run.waitFor('network.tcp.accept', tuple);
+      expect(accept.attributes['process.pid']).toBe(server.pid);
+      const closes = await run.waitFor('network.tcp.close', tuple, 2);
+      expect(new Set(closes.map((c) => c.attributes['process.pid']))).toEqual(new Set([client.pid, server.pid]));
+    } finally {
+      ns.remove();
+    }
   });
 
   it('timestamps are wall-clock time between the action and the read', async () => {

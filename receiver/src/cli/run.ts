@@ -25,6 +25,7 @@ export function summary(stats: ReceiverStats): string {
     `malformed=${stats.malformed}`,
     `kernel lost=${lost.length ? lost.map(([k, n]) => `${k}:${n}`).join(',') : 0}`,
     `owner_missing=${stats.kernel.ownerMissing}`,
+    `udp_flows_evicted=${stats.udpFlows.evicted}`,
   ].join(' ');
 }
 

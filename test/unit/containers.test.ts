@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cgroup2Root, containerIdFromCgroupPath, Containers } from '../../receiver/src/enrich/containers';
+
+const ID = 'a'.repeat(40) + '0123456789abcdef01234567';
+
+describe('containerIdFromCgroupPath', () => {
+  it.each([
+    ['docker, systemd driver', `/system.slice/docker-${ID}.scope`],
+    ['docker, cgroupfs driver', `/docker/${ID}`],
+    ['containerd CRI', `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice/cri-containerd-${ID}.scope`],
+    ['cri-o', `/kubepods.slice/kubepods-pod9.slice/crio-${ID}.scope`],
+    ['podman', `/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope/container`],
+    ['podman cgroupfs', `/libpod_parent/libpod-${ID}`],
+    ['kubelet cgroupfs', `/kubepods/burstable/pod0f1e2d3c-aaaa-bbbb-cccc-000000000000/${ID}`],
+    ['containerd', `/containerd/${ID}`],
+  ])('%s', (_name, path) => {
+    expect(containerIdFromCgroupPath(path)).toBe(ID);
+  });
+
+  it.each([
+    ['the host', '/user.slice/user-0.slice/session-3.scope'],
+    ['a conmon monitor', `/machine.slice/libpod-conmon-${ID}.scope`],
+    ['a short id', '/memory/process_api/080a0a6bdde4c0a94b2567fb860be9d1'],
+    ['the root', '/'],
+  ])('nothing for %s', (_name, path) => {
+    expect(containerIdFromCgroupPath(path)).toBeUndefined();
+  });
+});
+
+describe('cgroup2Root', () => {
+  it('finds the cgroup2 mount in mountinfo', () => {
+    const mi = [
+      '30 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - tmpfs tmpfs rw',
+      '35 30 0:31 / /sys/fs/cgroup/unified rw,nosuid shared:9 - cgroup2 cgroup2 rw',
+    ].join('\n');
+    expect(cgroup2Root(mi)).toBe('/sys/fs/cgroup/unified');
+    expect(cgroup2Root('1 0 0:1 / / rw - ext4 /dev/vda rw')).toBeUndefined();
+  });
+});
+
+describe('Containers', () => {
+  it('falls back to /proc/<pid>/cgroup and forgets a pid on exit', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'bpfaudit-proc-'));
+    try {
+      mkdirSync(join(proc, '77'));
+      writeFileSync(join(proc, '77', 'cgroup'), `12:memory:/docker/${ID}\n0::/\n`);
+      const c = new Containers(undefined, proc);
+      expect(c.containerOf(77, 1n)).toBe(ID);
+      rmSync(join(proc, '77'), { recursive: true });
+      expect(c.containerOf(77, 1n)).toBe(ID); // cached while the process lives
+      c.forget(77);
+      expect(c.containerOf(77, 1n)).toBeUndefined();
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+    }
+  });
+});
