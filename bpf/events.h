@@ -15,6 +15,7 @@
 /* Both are powers of two: the BPF side masks offsets with (LEN - 1). */
 #define BPFAUDIT_EXE_LEN 512
 #define BPFAUDIT_ARGS_LEN 4096
+#define BPFAUDIT_IPSET_MSG_LEN 8192
 
 enum bpfaudit_event_type {
 	EVENT_EXEC = 1,
@@ -27,6 +28,7 @@ enum bpfaudit_event_type {
 	EVENT_UDP_SEND = 8,    /* first datagram of a flow window */
 	EVENT_UDP_RECEIVE = 9, /* first datagram of a flow window */
 	EVENT_UDP_FLOW_END = 10, /* a window closed because a later datagram reopened it */
+	EVENT_IPSET = 11,        /* one ipset netlink message and the kernel's answer */
 	EVENT_TYPE_MAX = 16,
 };
 
@@ -147,6 +149,23 @@ struct udp_event {
 	__u16 requested_port; /* bind: the port asked for (0 = any) */
 	__s32 error;          /* negative errno of the syscall, 0 on success */
 	__u8 laddr[16];
+};
+
+/*
+ * An ipset command as the process sent it (the whole netlink message:
+ * nlmsghdr, nfgenmsg, attributes; user space parses it) and the result the
+ * kernel queued in its answer before the syscall returned.
+ */
+struct ipset_event {
+	struct event_header hdr;
+	struct proc_ctx proc;
+	__s32 result;      /* 0, or the negative errno / -IPSET_ERR_* of the kernel's ack */
+	__u32 msg_len;     /* bytes of msg[] filled */
+	__u32 msg_size;    /* nlmsg_len as sent; more than msg_len when cut */
+	__u16 index;       /* position of the message within its syscall */
+	__u8 result_known; /* 0 when no answer was queued for it */
+	__u8 pad0;
+	__u8 msg[BPFAUDIT_IPSET_MSG_LEN];
 };
 
 #endif /* BPFAUDIT_EVENTS_H */

@@ -90,4 +90,33 @@ export interface UdpEvent extends Base {
   incomplete?: boolean;
 }
 
-export type AuditEvent = ExecEvent | ExitEvent | TcpEvent | UdpEvent;
+/** One ipset netlink message as sent, with the kernel's answer. */
+export interface IpsetMessageEvent extends Base {
+  kind: 'ipset.message';
+  /** nlmsghdr + nfgenmsg + attributes, possibly cut (see msgSize) */
+  message: Buffer;
+  msgSize: number;
+  /** 0, or the negative errno / -IPSET_ERR_* the kernel answered; undefined when no answer was queued */
+  result: number | undefined;
+}
+
+/** One ipset operation, parsed: what the records are made of. */
+export interface IpsetEvent extends Base {
+  kind: 'ipset';
+  command: IpsetCommand;
+  setName: string | undefined;
+  /** create: the set type */
+  setType: string | undefined;
+  /** rename/swap: the other set */
+  setName2: string | undefined;
+  /** add/del/test: the element in ipset's notation */
+  entry: string | undefined;
+  /** 0 success; negative errno or -IPSET_ERR_*; undefined when unknown */
+  result: number | undefined;
+  /** the element list of the message was cut at the kernel buffer */
+  truncated: boolean;
+}
+
+export type IpsetCommand = 'create' | 'destroy' | 'flush' | 'rename' | 'swap' | 'list' | 'save' | 'add' | 'del' | 'test';
+
+export type AuditEvent = ExecEvent | ExitEvent | TcpEvent | UdpEvent | IpsetMessageEvent | IpsetEvent;

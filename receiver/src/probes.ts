@@ -6,7 +6,7 @@ import { bpfObjectPath } from './paths';
 
 export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'udp_flows'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
-  const { exec, tcp, udp } = probes;
+  const { exec, tcp, udp, ipset } = probes;
 
   const execPrograms: string[] = [];
   if (exec.enabled) execPrograms.push('bpfaudit_enter_execve', 'bpfaudit_enter_execveat', 'bpfaudit_exec');
@@ -43,6 +43,13 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
         window_ns: udp.window_ms * 1_000_000,
       },
       maxEntries: { udp_flows: limits.udp_flows },
+    });
+  }
+  if (ipset.enabled) {
+    objects.push({
+      name: 'ipset',
+      path: bpfObjectPath('ipset'),
+      programs: ['sendto', 'sendmsg'].flatMap((c) => [`bpfaudit_ipset_enter_${c}`, `bpfaudit_ipset_exit_${c}`]),
     });
   }
   return objects;

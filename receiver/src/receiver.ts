@@ -16,6 +16,8 @@ import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
+import { ipsetEvents } from './ipset/ipset_message';
+import { SetTypes } from './ipset/set_types';
 import { probeObjects } from './probes';
 
 export interface ReceiverStats {
@@ -46,6 +48,7 @@ export class Receiver {
   private readonly executables = new Executables();
   private readonly containers = new Containers();
   private readonly flows: UdpFlows;
+  private readonly setTypes = new SetTypes();
   private readonly stats = { batches: 0, decoded: 0, malformed: 0, emitted: 0 };
   private sensor: Sensor | undefined;
   private sweeper: NodeJS.Timeout | undefined;
@@ -111,6 +114,7 @@ export class Receiver {
       containerId: (p) => this.containers.containerOf(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,
       udpWindowMs: this.config.probes.udp.window_ms,
+      ipsetType: (name) => this.setTypes.typeOf(name),
     };
   }
 
@@ -141,6 +145,12 @@ export class Receiver {
         case 'udp.receive':
         case 'udp.flow_end':
           this.flows.onEvent(ev);
+          break;
+        case 'ipset.message':
+          for (const op of ipsetEvents(ev)) {
+            this.emit(op, ctx);
+            this.setTypes.learn(op);
+          }
           break;
         case 'exec':
           this.executables.learn(ev.proc.pid, ev.exe);

@@ -11,7 +11,7 @@ export function kernelSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';
   const blockers = startupBlockers();
   if (blockers.length) return blockers.join('; ');
-  for (const p of [addonPath(), ...['exec', 'tcp', 'udp'].map(bpfObjectPath)]) {
+  for (const p of [addonPath(), ...['exec', 'tcp', 'udp', 'ipset'].map(bpfObjectPath)]) {
     if (!existsSync(p)) return `${p} is not built (run scripts/setup.sh)`;
   }
   return undefined;

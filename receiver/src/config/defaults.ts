@@ -7,6 +7,7 @@ export const DEFAULT_CONFIG: Config = {
     exec: { enabled: true, argv: true, max_args: 64, exit: true },
     tcp: { connect: true, accept: true, close: true },
     udp: { bind: true, connect: true, send: true, receive: true, window_ms: 10_000 },
+    ipset: { enabled: true },
   },
   exporters: [{ type: 'stdout', format: 'text' }],
   resource: { attributes: {} },

@@ -30,6 +30,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
           kind: 'object',
           fields: { bind: bool, connect: bool, send: bool, receive: bool, window_ms: int(100, 3_600_000) },
         },
+        ipset: { kind: 'object', fields: { enabled: bool } },
       },
     },
     exporters: {

@@ -31,6 +31,7 @@ export interface Config {
     exec: { enabled: boolean; argv: boolean; max_args: number; exit: boolean };
     tcp: { connect: boolean; accept: boolean; close: boolean };
     udp: { bind: boolean; connect: boolean; send: boolean; receive: boolean; window_ms: number };
+    ipset: { enabled: boolean };
   };
   exporters: ExporterConfig[];
   resource: { attributes: Record<string, string | number | boolean> };

@@ -1,9 +1,9 @@
 // One batch from the addon -> typed events. No native calls per event.
-import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, TcpKind, UdpEvent, UdpFlowCounts, UdpKind } from '../events';
+import type { AuditEvent, ExecEvent, ExitEvent, IpsetMessageEvent, ProcInfo, TcpEvent, TcpKind, UdpEvent, UdpFlowCounts, UdpKind } from '../events';
 import { formatIPv4, formatIPv6, isIPv4Mapped } from './inet';
 import {
   ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
-  Flags, Direction, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT, UDP_FLOW, UDP_FLOW_KEY,
+  Flags, Direction, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT, UDP_FLOW, UDP_FLOW_KEY,
 } from './layout';
 import { bytesToText, cString } from './text';
 
@@ -168,6 +168,21 @@ function decodeUdp(buf: Buffer, at: number, kind: UdpKind, ktimeNs: bigint): Udp
   };
 }
 
+const I = IPSET_EVENT.fields;
+
+function decodeIpset(buf: Buffer, at: number, len: number, ktimeNs: bigint): IpsetMessageEvent | undefined {
+  const msgLen = buf.readUInt32LE(at + I.msg_len);
+  if (msgLen > IPSET_MSG_LEN || I.msg + msgLen > len) return undefined;
+  return {
+    kind: 'ipset.message',
+    ktimeNs,
+    proc: decodeProc(buf, at + I.proc),
+    message: Buffer.from(buf.subarray(at + I.msg, at + I.msg + msgLen)),
+    msgSize: buf.readUInt32LE(at + I.msg_size),
+    result: buf[at + I.result_known] ? buf.readInt32LE(at + I.result) : undefined,
+  };
+}
+
 const MIN_SIZE: Record<number, number> = {
   [EventType.EVENT_EXEC]: EXEC_EVENT.fields.args,
   [EventType.EVENT_EXIT]: EXIT_EVENT.size,
@@ -179,6 +194,7 @@ const MIN_SIZE: Record<number, number> = {
   [EventType.EVENT_UDP_SEND]: UDP_EVENT.size,
   [EventType.EVENT_UDP_RECEIVE]: UDP_EVENT.size,
   [EventType.EVENT_UDP_FLOW_END]: UDP_EVENT.size,
+  [EventType.EVENT_IPSET]: IPSET_EVENT.fields.msg,
 };
 
 /** Decodes one framed record; undefined when it is malformed. */
@@ -192,6 +208,7 @@ export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent |
   if (type === EventType.EVENT_EXEC) return decodeExec(buf, at, size, ktimeNs);
   if (type === EventType.EVENT_EXIT) return decodeExit(buf, at, ktimeNs);
   if (UDP_KINDS[type]) return decodeUdp(buf, at, UDP_KINDS[type], ktimeNs);
+  if (type === EventType.EVENT_IPSET) return decodeIpset(buf, at, size, ktimeNs);
   return decodeTcp(buf, at, TCP_KINDS[type], ktimeNs);
 }
 

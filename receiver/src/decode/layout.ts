@@ -5,6 +5,7 @@ export const COMM_LEN = 16;
 export const TTY_LEN = 32;
 export const EXE_LEN = 512;
 export const ARGS_LEN = 4096;
+export const IPSET_MSG_LEN = 8192;
 
 export const EventType = {
   EVENT_EXEC: 1,
@@ -17,6 +18,7 @@ export const EventType = {
   EVENT_UDP_SEND: 8,
   EVENT_UDP_RECEIVE: 9,
   EVENT_UDP_FLOW_END: 10,
+  EVENT_IPSET: 11,
   EVENT_TYPE_MAX: 16,
 } as const;
 
@@ -107,6 +109,11 @@ export const UDP_EVENT: StructLayout = {
   fields: { hdr: 0, proc: 16, key: 120, flow: 152, lport: 184, requested_port: 186, error: 188, laddr: 192 },
 };
 
+export const IPSET_EVENT: StructLayout = {
+  size: 8328,
+  fields: { hdr: 0, proc: 16, result: 120, msg_len: 124, msg_size: 128, index: 132, result_known: 134, pad0: 135, msg: 136 },
+};
+
 /** C struct name -> mirror */
 export const STRUCTS: Record<string, StructLayout> = {
   event_header: EVENT_HEADER,
@@ -117,6 +124,7 @@ export const STRUCTS: Record<string, StructLayout> = {
   udp_flow_key: UDP_FLOW_KEY,
   udp_flow: UDP_FLOW,
   udp_event: UDP_EVENT,
+  ipset_event: IPSET_EVENT,
 };
 
 /** Batch framing written by the addon: u32 length, u32 zero, record, padding to 8. */

@@ -1,6 +1,6 @@
 // The one-line Body of each record, in the style of netlog/activity_klog.
 // Everything taken from the process goes through escapeText/quoteArg.
-import type { ExecEvent, ExitEvent, TcpEvent, UdpEvent } from '../events';
+import type { ExecEvent, ExitEvent, IpsetEvent, TcpEvent, UdpEvent } from '../events';
 import { errnoName } from './errno';
 import { escapeText, quoteArg } from './escape';
 
@@ -67,4 +67,16 @@ export function udpBody(ev: UdpEvent): string {
       return `${head} ${arrow} ${uid} datagrams=${f.datagrams} bytes=${f.bytes}${errors}${errorSuffix(ev.error)}${ev.incomplete ? ' (incomplete)' : ''}`;
     }
   }
+}
+
+/** ipsetaudit's line: `ipset[3771452] CREATE test789 (type: hash:ip) - SUCCESS`. */
+export function ipsetBody(ev: IpsetEvent, errorName: string | undefined): string {
+  const words = [`${who(ev.proc.comm, ev.proc.pid)} ${ev.command.toUpperCase()}`];
+  if (ev.setName !== undefined) words.push(escapeText(ev.setName));
+  if (ev.setName2 !== undefined) words.push(escapeText(ev.setName2));
+  if (ev.setType !== undefined) words.push(`(type: ${escapeText(ev.setType)})`);
+  if (ev.entry !== undefined) words.push(escapeText(ev.entry));
+  if (ev.truncated) words.push('[truncated]');
+  const outcome = ev.result === undefined ? 'UNKNOWN' : ev.result === 0 ? 'SUCCESS' : `ERROR (${errorName})`;
+  return `${words.join(' ')} - ${outcome}`;
 }

@@ -1,11 +1,12 @@
 // AuditEvent -> the fields of an OTel LogRecord. Pure: every lookup it needs
 // (clock, user names, executables) is passed in.
-import type { AuditEvent, ExecEvent, ExitEvent, ProcInfo, TcpEvent, UdpEvent } from '../events';
+import type { AuditEvent, ExecEvent, ExitEvent, IpsetEvent, ProcInfo, TcpEvent, UdpEvent } from '../events';
 import type { BootClock } from '../enrich/clock';
 import { toUnixNs } from '../enrich/clock';
 import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
-import { execBody, exitBody, tcpBody, udpBody } from './body';
+import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
+import { ipsetErrorName } from '../ipset/errors';
 
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;
@@ -33,6 +34,8 @@ export interface MappingContext {
   maxArgs: number;
   /** the UDP flow window, reported on send/receive records */
   udpWindowMs: number;
+  /** the type of an ipset set, when a create of it was seen */
+  ipsetType(setName: string | undefined): string | undefined;
 }
 
 export const EVENT_NAMES = {
@@ -46,6 +49,11 @@ export const EVENT_NAMES = {
   'udp.send': 'network.udp.send',
   'udp.receive': 'network.udp.receive',
   'udp.flow_end': 'network.udp.flow_end',
+} as const;
+
+const IPSET_EVENT_NAMES = {
+  create: 'ipset.create', destroy: 'ipset.destroy', flush: 'ipset.flush', rename: 'ipset.rename', swap: 'ipset.swap',
+  list: 'ipset.list', save: 'ipset.list', add: 'ipset.add', del: 'ipset.del', test: 'ipset.test',
 } as const;
 
 function basename(path: string): string {
@@ -155,8 +163,34 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext) {
   return { attributes: a, body: udpBody(ev) };
 }
 
+function ipsetRecord(ev: IpsetEvent, ctx: MappingContext) {
+  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  a['ipset.command'] = ev.command;
+  if (ev.setName !== undefined) a['ipset.set.name'] = ev.setName;
+  if (ev.setType !== undefined) a['ipset.set.type'] = ev.setType;
+  if (ev.setName2 !== undefined) a['ipset.set.name2'] = ev.setName2;
+  if (ev.entry !== undefined) a['ipset.entry'] = ev.entry;
+  if (ev.truncated) a['bpfaudit.truncated'] = true;
+  let errorName: string | undefined;
+  if (ev.result === undefined) {
+    a['ipset.result'] = 'unknown';
+  } else if (ev.result === 0) {
+    a['ipset.result'] = 'success';
+  } else {
+    errorName = ipsetErrorName(-ev.result, ev.setType ?? ctx.ipsetType(ev.setName));
+    a['ipset.result'] = 'error';
+    a['error.type'] = errorName;
+    a['ipset.error.code'] = -ev.result;
+  }
+  return { attributes: a, body: ipsetBody(ev, errorName) };
+}
+
 function recordParts(ev: AuditEvent, ctx: MappingContext) {
   switch (ev.kind) {
+    case 'ipset':
+      return ipsetRecord(ev, ctx);
+    case 'ipset.message':
+      throw new Error('ipset messages are parsed into ipset events before mapping');
     case 'exec':
       return execRecord(ev, ctx);
     case 'exit':
@@ -170,14 +204,22 @@ function recordParts(ev: AuditEvent, ctx: MappingContext) {
   }
 }
 
+function eventName(ev: AuditEvent): string {
+  if (ev.kind === 'ipset') return IPSET_EVENT_NAMES[ev.command];
+  if (ev.kind === 'ipset.message') return 'ipset';
+  return EVENT_NAMES[ev.kind];
+}
+
 export function eventToLogRecord(ev: AuditEvent, ctx: MappingContext): AuditLogRecord {
   const { attributes, body } = recordParts(ev, ctx);
+  const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
+  const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
   return {
-    eventName: EVENT_NAMES[ev.kind],
+    eventName: eventName(ev),
     timeUnixNs: toUnixNs(ev.ktimeNs, ctx.clock),
     observedUnixNs: ctx.observedUnixNs,
-    severityNumber: SEVERITY_INFO.number,
-    severityText: SEVERITY_INFO.text,
+    severityNumber: severity.number,
+    severityText: severity.text,
     body,
     attributes,
   };
