@@ -36,14 +36,18 @@ export class CapturedRun {
   }
 
   /** Waits until `count` records of eventName match, or fails naming what was seen. */
-  async waitFor(eventName: string, match: (a: Attrs) => boolean, count = 1, timeoutMs = 5000): Promise<ReadableLogRecord[]> {
+  waitFor(eventName: string, match: (a: Attrs) => boolean, count = 1, timeoutMs = 5000): Promise<ReadableLogRecord[]> {
+    return this.waitForRecords((r) => r.eventName === eventName && match(r.attributes as Attrs), count, timeoutMs, eventName);
+  }
+
+  async waitForRecords(test: (r: ReadableLogRecord) => boolean, count: number, timeoutMs = 5000, what = 'matching'): Promise<ReadableLogRecord[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.find(eventName, match);
+      const found = this.exporter.records.filter(test);
       if (found.length >= count) return found;
       if (Date.now() > deadline) {
-        const seen = this.exporter.records.filter((r) => r.eventName === eventName).slice(-10).map((r) => r.body);
-        throw new Error(`waited ${timeoutMs} ms for ${count} ${eventName} record(s), found ${found.length}; last seen:\n${seen.join('\n')}`);
+        const seen = this.exporter.records.slice(-10).map((r) => r.body);
+        throw new Error(`waited ${timeoutMs} ms for ${count} ${what} record(s), found ${found.length}; last records:\n${seen.join('\n')}`);
       }
       await new Promise((r) => setTimeout(r, 20));
     }
