@@ -25,7 +25,11 @@ const enum bpfaudit_counter *unused_counter __attribute__((unused));
 const enum bpfaudit_flags *unused_flags __attribute__((unused));
 const enum bpfaudit_direction *unused_direction __attribute__((unused));
 const struct proc_ctx *unused_proc_ctx __attribute__((unused));
-const enum bpfaudit_udp_dir *unused_udp_dir __attribute__((unused));
+const enum bpfaudit_fold_key_field *unused_fold_key_field __attribute__((unused));
+const enum bpfaudit_filter_field *unused_filter_field __attribute__((unused));
+const struct fold_end_event *unused_fold_end_event __attribute__((unused));
+const struct filter_rule *unused_filter_rule __attribute__((unused));
+const struct runtime_config *unused_runtime_config __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -39,6 +43,29 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* Shared by every object, like events and counters (see the addon's kSharedMaps). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct runtime_config);
+} runtime SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FILTER_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct filter_rule);
+} filter_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* user space resizes this before load (config: limits.fold_entries) */
+	__uint(max_entries, 65536);
+	__type(key, struct fold_key);
+	__type(value, struct fold_value);
+} folds SEC(".maps");
 
 static __always_inline void count(__u32 index)
 {
@@ -81,7 +108,8 @@ static __always_inline void fill_proc(struct proc_ctx *p, struct task_struct *ta
 	else
 		p->auid = (__u32)-1;
 	p->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	p->pad0 = 0;
+	p->exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
+	p->exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
 	p->cgroup_id = bpf_get_current_cgroup_id();
 	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
 	tty = BPF_CORE_READ(task, signal, tty);
@@ -140,6 +168,166 @@ static __always_inline void read_sock_addrs(const struct sock *sk, __u16 family,
 static __always_inline __u16 sock_local_port(const struct sock *sk)
 {
 	return __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+}
+
+static __always_inline struct runtime_config *runtime_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&runtime, &zero);
+}
+
+/* The network side of an event, as filter rules see it. */
+struct net_view {
+	__u16 family;
+	__u16 lport;
+	__u16 rport;
+	__u16 pad0;
+	__u8 raddr[16];
+};
+
+/* IPv4-mapped IPv6 (::ffff:a.b.c.d) is matched as the IPv4 address. */
+static __always_inline void fill_net_view(struct net_view *n, __u16 family, const __u8 *raddr, __u16 lport, __u16 rport)
+{
+	__u64 w[2];
+
+	__builtin_memcpy(w, raddr, 16);
+	n->lport = lport;
+	n->rport = rport;
+	n->pad0 = 0;
+	if (family == AF_INET6 && w[0] == 0 && (__u32)w[1] == 0xffff0000) {
+		__u64 v4[2] = { w[1] >> 32, 0 };
+
+		n->family = AF_INET;
+		__builtin_memcpy(n->raddr, v4, 16);
+		return;
+	}
+	n->family = family;
+	__builtin_memcpy(n->raddr, w, 16);
+}
+
+static __always_inline bool rule_matches(const struct filter_rule *r, __u32 type,
+					 const struct proc_ctx *p, const struct net_view *n)
+{
+	__u32 f = r->fields, neg = r->negate;
+
+	if ((f & (FILTER_PORT | FILTER_ADDR)) && !n)
+		return false;
+	if (f & FILTER_KINDS) {
+		if (!(r->kinds & (1U << (type & 31))) != !!(neg & FILTER_KINDS))
+			return false;
+	}
+	if (f & FILTER_EXE) {
+		bool same = p->exe_ino == r->exe_ino && p->exe_dev == r->exe_dev;
+
+		if (same == !!(neg & FILTER_EXE))
+			return false;
+	}
+	if (f & FILTER_UID) {
+		if ((p->uid == r->uid) == !!(neg & FILTER_UID))
+			return false;
+	}
+	if (n && (f & FILTER_PORT)) {
+		bool same = n->lport == r->port || n->rport == r->port;
+
+		if (same == !!(neg & FILTER_PORT))
+			return false;
+	}
+	if (n && (f & FILTER_ADDR)) {
+		__u64 a[2], m[2], net[2];
+		bool same;
+
+		__builtin_memcpy(a, n->raddr, 16);
+		__builtin_memcpy(m, r->mask, 16);
+		__builtin_memcpy(net, r->addr, 16);
+		same = n->family == r->family && (a[0] & m[0]) == net[0] && (a[1] & m[1]) == net[1];
+		if (same == !!(neg & FILTER_ADDR))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True when an "ignore" rule in force drops this event; it is then counted
+ * as filtered in the kernel and never reaches the ring buffer. n is NULL
+ * for events without a network side. A global function: the verifier
+ * checks it once, not once per call site.
+ */
+__noinline int ignored(__u32 type, const struct proc_ctx *p, const struct net_view *n)
+{
+	struct runtime_config *rt = runtime_config();
+	__u32 set, rules, i;
+
+	if (!rt || !p)
+		return 0;
+	set = rt->rule_set & 1;
+	rules = rt->rule_count[set];
+	for (i = 0; i < FILTER_MAX_RULES; i++) {
+		__u32 index = set * FILTER_MAX_RULES + i;
+		struct filter_rule *r;
+
+		if (i >= rules)
+			break;
+		r = bpf_map_lookup_elem(&filter_rules, &index);
+		if (r && rule_matches(r, type, p, n)) {
+			count(COUNTER_FILTERED + (type & (EVENT_TYPE_MAX - 1)));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum fold_outcome {
+	FOLD_FIRST,    /* the first occurrence of a window: emit it */
+	FOLD_COUNTED,  /* counted into an open window: emit nothing */
+	FOLD_REOPENED, /* the previous window's totals were emitted; emit this as the first of a new one */
+};
+
+/* Builds a fold key, leaving out the fields that are not among `keys`. */
+static __always_inline void fold_key_of(struct fold_key *k, __u32 type, const struct proc_ctx *p, __u16 family,
+					const __u8 *raddr, __u16 port, __s32 error, __u32 keys)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->type = type;
+	k->netns = p->netns;
+	k->family = family;
+	k->error = error;
+	if (keys & FOLD_KEY_PID)
+		k->pid = p->pid;
+	if (keys & FOLD_KEY_UID)
+		k->uid = p->uid;
+	if (keys & FOLD_KEY_PORT)
+		k->port = port;
+	if (keys & FOLD_KEY_ADDR)
+		__builtin_memcpy(k->addr, raddr, 16);
+}
+
+/* add: this occurrence, with add->window_start = now. Global, like ignored(). */
+__noinline int fold_occurrence(const struct fold_key *k, const struct fold_value *add, __u64 window)
+{
+	struct fold_value *f;
+	struct fold_end_event end;
+
+	if (!k || !add)
+		return FOLD_FIRST;
+	f = bpf_map_lookup_elem(&folds, k);
+	if (f && add->window_start - f->window_start < window) {
+		__sync_fetch_and_add(&f->count, add->count);
+		__sync_fetch_and_add(&f->a, add->a);
+		__sync_fetch_and_add(&f->b, add->b);
+		count(COUNTER_FOLDED);
+		return FOLD_COUNTED;
+	}
+	if (!f) {
+		bpf_map_update_elem(&folds, k, add, BPF_ANY);
+		return FOLD_FIRST;
+	}
+	__builtin_memcpy(&end.key, k, sizeof(end.key));
+	end.value = *f;
+	*f = *add;
+	fill_header(&end.hdr, EVENT_FOLD_END, sizeof(end));
+	emit(&end, sizeof(end), EVENT_FOLD_END);
+	return FOLD_REOPENED;
 }
 
 #endif /* BPFAUDIT_COMMON_BPF_H */

@@ -27,18 +27,23 @@ enum bpfaudit_event_type {
 	EVENT_UDP_CONNECT = 7,
 	EVENT_UDP_SEND = 8,    /* first datagram of a flow window */
 	EVENT_UDP_RECEIVE = 9, /* first datagram of a flow window */
-	EVENT_UDP_FLOW_END = 10, /* a window closed because a later datagram reopened it */
-	EVENT_IPSET = 11,        /* one ipset netlink message and the kernel's answer */
+	EVENT_FOLD_END = 10,   /* a fold window closed because a later occurrence reopened it */
+	EVENT_IPSET = 11,      /* one ipset netlink message and the kernel's answer */
 	EVENT_TYPE_MAX = 16,
 };
 
-/* Indices of the per-CPU "counters" map besides the per-type loss counts. */
+/*
+ * The per-CPU "counters" map: [0, EVENT_TYPE_MAX) ring-buffer reservations
+ * that failed, by event type; [COUNTER_FILTERED, +EVENT_TYPE_MAX) events a
+ * filter rule dropped in the kernel, by type; then single counters.
+ */
 enum bpfaudit_counter {
-	/* a ring-buffer reservation failed; counted per event type at index type */
 	COUNTER_OWNER_MISSING = EVENT_TYPE_MAX,   /* TCP outcome without a known owner */
 	COUNTER_EXE_PATH_TRUNCATED,
-	COUNTER_MMSG_PARTIAL,  /* sendmmsg/recvmmsg calls with messages past the bound, not in flows */
-	COUNTER_MAX = 32,
+	COUNTER_MMSG_PARTIAL,  /* sendmmsg/recvmmsg calls with messages past the bound, not in folds */
+	COUNTER_FOLDED,        /* occurrences counted into an open fold window instead of emitted */
+	COUNTER_FILTERED = 32,
+	COUNTER_MAX = 48,
 };
 
 enum bpfaudit_flags {
@@ -70,7 +75,8 @@ struct proc_ctx {
 	__u32 egid;
 	__u32 auid; /* loginuid, (__u32)-1 when unset */
 	__u32 netns;
-	__u32 pad0;
+	__u32 exe_dev;  /* identity of the running binary: device and inode */
+	__u64 exe_ino;
 	__u64 cgroup_id;
 	char comm[BPFAUDIT_COMM_LEN];
 	char tty[BPFAUDIT_TTY_LEN]; /* kernel tty name, "pts3"; empty without a tty */
@@ -97,6 +103,44 @@ struct exit_event {
 	__u64 start_ktime; /* process start, CLOCK_BOOTTIME ns */
 };
 
+/*
+ * Folding: occurrences that say the same thing (same kind, process, user,
+ * remote end, service port, outcome) within a window are counted in the
+ * kernel's "folds" map; only the first of each window is emitted, and user
+ * space closes the window with the totals. Fields outside the configured
+ * fold keys are zero.
+ */
+struct fold_key {
+	__u32 type;
+	__u32 pid;
+	__u32 uid;
+	__u32 netns;
+	__u16 family;
+	__u16 port;   /* host byte order: the remote port, or the local one when we accepted */
+	__s32 error;
+	__u8 addr[16]; /* the remote address */
+};
+
+struct fold_value {
+	__u64 window_start; /* CLOCK_BOOTTIME ns of the window's first occurrence */
+	__u64 count;        /* occurrences (UDP: datagrams) */
+	__u64 a;            /* UDP: bytes; TCP close: bytes sent */
+	__u64 b;            /* UDP send: failed sends; TCP close: bytes received */
+};
+
+enum bpfaudit_fold_key_field {
+	FOLD_KEY_PID = 1,
+	FOLD_KEY_UID = 2,
+	FOLD_KEY_ADDR = 4,
+	FOLD_KEY_PORT = 8,
+};
+
+struct fold_end_event {
+	struct event_header hdr;
+	struct fold_key key;
+	struct fold_value value; /* the closed window's totals */
+};
+
 struct tcp_event {
 	struct event_header hdr;
 	struct proc_ctx proc;
@@ -104,47 +148,23 @@ struct tcp_event {
 	__u16 lport;     /* host byte order */
 	__u16 rport;     /* host byte order */
 	__u8 direction;  /* enum bpfaudit_direction */
-	__u8 pad0;
+	__u8 folded;     /* 1: the first of a fold window, user space holds it for the totals */
 	__u32 error;     /* positive errno of a failed connect, else 0 */
 	__u32 pad1;
 	__u8 laddr[16];  /* network byte order; IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	__u64 duration_ns;    /* close: established to closed */
-	__u64 bytes_sent;     /* close: bytes acked by the peer */
+	__u64 bytes_sent;     /* close: payload bytes sent */
 	__u64 bytes_received; /* close */
+	struct fold_key key;  /* when folded */
 };
 
-enum bpfaudit_udp_dir {
-	UDP_DIR_SEND = 0,
-	UDP_DIR_RECEIVE = 1,
-};
-
-/*
- * One UDP flow: a process and a remote endpoint in one direction. The
- * kernel counts datagrams per flow and window; user space closes windows.
- */
-struct udp_flow_key {
-	__u32 pid;
-	__u32 netns;
-	__u16 family;
-	__u16 rport;   /* host byte order */
-	__u8 dir;      /* enum bpfaudit_udp_dir */
-	__u8 pad0[3];
-	__u8 raddr[16];
-};
-
-struct udp_flow {
-	__u64 window_start; /* CLOCK_BOOTTIME ns of the window's first datagram */
-	__u64 datagrams;
-	__u64 bytes;
-	__u64 errors;       /* sends that failed (the syscall returned an error) */
-};
-
+/* UDP send/receive are always folded: a flow is a fold of datagrams. */
 struct udp_event {
 	struct event_header hdr;
 	struct proc_ctx proc;
-	struct udp_flow_key key; /* send/receive/flow end; family and remote also for bind/connect */
-	struct udp_flow flow;    /* send/receive: this datagram; flow end: the whole closed window */
+	struct fold_key key;     /* family and remote end; the fold key for send/receive */
+	struct fold_value flow;  /* send/receive: this syscall's datagrams */
 	__u16 lport;          /* host byte order; bind: the port bound */
 	__u16 requested_port; /* bind: the port asked for (0 = any) */
 	__s32 error;          /* negative errno of the syscall, 0 on success */
@@ -166,6 +186,48 @@ struct ipset_event {
 	__u8 result_known; /* 0 when no answer was queued for it */
 	__u8 pad0;
 	__u8 msg[BPFAUDIT_IPSET_MSG_LEN];
+};
+
+#define FILTER_MAX_RULES 64
+
+enum bpfaudit_filter_field {
+	FILTER_EXE = 1,
+	FILTER_UID = 2,
+	FILTER_PORT = 4,  /* the local or the remote port */
+	FILTER_ADDR = 8,  /* the remote address, under a mask */
+	FILTER_KINDS = 16,
+};
+
+/*
+ * One "ignore" rule: an event is dropped when every field set in `fields`
+ * matches (each test inverted when its bit is set in `negate`).
+ */
+struct filter_rule {
+	__u32 fields;
+	__u32 negate;
+	__u32 kinds;    /* bits 1 << event type */
+	__u32 uid;
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u16 port;
+	__u16 family;   /* of addr/mask: AF_INET or AF_INET6 */
+	__u8 addr[16];  /* the network, already masked */
+	__u8 mask[16];
+};
+
+/*
+ * Settings user space may change while the probes run (SIGHUP). filter_rules
+ * holds two sets of FILTER_MAX_RULES; a reload fills the set not in force,
+ * then flips rule_set, so every event meets exactly one complete rule set.
+ */
+struct runtime_config {
+	__u32 rule_set;    /* 0 or 1 */
+	__u32 rule_count[2];
+	__u32 fold_types;  /* bits 1 << event type whose repeats are folded */
+	__u32 fold_keys;   /* enum bpfaudit_fold_key_field */
+	__u32 pad0;
+	__u64 fold_window_ns;
+	__u64 udp_window_ns;
 };
 
 #endif /* BPFAUDIT_EVENTS_H */

@@ -151,6 +151,8 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 	size = offsetof(struct exec_event, args) + (len & (BPFAUDIT_ARGS_LEN * 2 - 1));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
+	if (ignored(EVENT_EXEC, &e->proc, NULL))
+		return 0;
 	fill_header(&e->hdr, EVENT_EXEC, size);
 	emit(e, size, EVENT_EXEC);
 	return 0;
@@ -165,6 +167,8 @@ int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	fill_proc(&e.proc, task);
+	if (ignored(EVENT_EXIT, &e.proc, NULL))
+		return 0;
 	e.exit_code = BPF_CORE_READ(task, exit_code);
 	e.pad0 = 0;
 	e.start_ktime = BPF_CORE_READ(task, group_leader, start_boottime);

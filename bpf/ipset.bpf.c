@@ -137,6 +137,8 @@ static __always_inline void emit_message(__u64 at, __u32 size, __u32 seq, __u16 
 	if (!e)
 		return;
 	fill_proc(&e->proc, current_task());
+	if (ignored(EVENT_IPSET, &e->proc, NULL))
+		return;
 	len = size < BPFAUDIT_IPSET_MSG_LEN ? size : BPFAUDIT_IPSET_MSG_LEN;
 	/* written so that the verifier sees 1 <= len <= BPFAUDIT_IPSET_MSG_LEN (size >= 16) */
 	len = ((len - 1) & (BPFAUDIT_IPSET_MSG_LEN - 1)) + 1;

@@ -48,22 +48,32 @@ static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *s
 	read_sock_addrs(sk, e->family, e->laddr, e->raddr);
 }
 
+/* Records are built here: with the fold key they are too big for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_event);
+} tcp_scratch SEC(".maps");
+
 static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 				     const struct sock_owner *o, __u32 error)
 {
-	struct tcp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 now;
+	__u32 zero = 0;
+	struct tcp_event *e = bpf_map_lookup_elem(&tcp_scratch, &zero);
+	struct runtime_config *rt = runtime_config();
+	struct fold_value add = {};
+	struct net_view nv;
 
-	if (!e) {
-		count(type);
+	if (!e)
 		return;
-	}
 	fill_header(&e->hdr, type, sizeof(*e));
-	now = e->hdr.ktime;
 	e->proc = o->proc;
 	fill_tuple(e, sk);
+	fill_net_view(&nv, e->family, e->raddr, e->lport, e->rport);
+	if (ignored(type, &e->proc, &nv))
+		return;
 	e->direction = o->direction;
-	e->pad0 = 0;
 	e->error = error;
 	e->pad1 = 0;
 	e->duration_ns = 0;
@@ -71,10 +81,9 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	e->bytes_received = 0;
 	if (type == EVENT_TCP_CLOSE) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-
 		__u8 shutdown = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown);
 
-		e->duration_ns = now - o->established_ns;
+		e->duration_ns = e->hdr.ktime - o->established_ns;
 		/* payload only: bytes_acked would count SYN and FIN, bytes_sent counts retransmits */
 		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 		/* rcv_nxt, and so bytes_received, advanced by one for a received FIN */
@@ -82,7 +91,21 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 		if ((shutdown & RCV_SHUTDOWN) && e->bytes_received)
 			e->bytes_received -= 1;
 	}
-	bpf_ringbuf_submit(e, 0);
+	e->folded = 0;
+	__builtin_memset(&e->key, 0, sizeof(e->key));
+	if (rt && (rt->fold_types & (1U << type))) {
+		__u16 port = o->direction == DIRECTION_INBOUND ? e->lport : e->rport;
+
+		fold_key_of(&e->key, type, &e->proc, e->family, e->raddr, port, error, rt->fold_keys);
+		add.window_start = e->hdr.ktime;
+		add.count = 1;
+		add.a = e->bytes_sent;
+		add.b = e->bytes_received;
+		if (fold_occurrence(&e->key, &add, rt->fold_window_ns) == FOLD_COUNTED)
+			return;
+		e->folded = 1;
+	}
+	emit(e, sizeof(*e), type);
 }
 
 SEC("tp_btf/inet_sock_set_state")

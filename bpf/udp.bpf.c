@@ -19,7 +19,14 @@ const volatile bool emit_bind = true;
 const volatile bool emit_connect = true;
 const volatile bool emit_send = true;
 const volatile bool emit_receive = true;
-const volatile __u64 window_ns = 10ULL * 1000 * 1000 * 1000;
+
+/* A UDP flow is a fold of datagrams: one process, direction, remote end. */
+#define UDP_FOLD_KEYS (FOLD_KEY_PID | FOLD_KEY_UID | FOLD_KEY_ADDR | FOLD_KEY_PORT)
+
+enum udp_dir {
+	UDP_DIR_SEND,
+	UDP_DIR_RECEIVE,
+};
 
 enum call_kind {
 	CALL_BIND = 1,
@@ -45,14 +52,6 @@ struct {
 	__type(value, struct call_args);
 } udp_calls SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	/* user space resizes this before load (config: limits.udp_flows) */
-	__uint(max_entries, 65536);
-	__type(key, struct udp_flow_key);
-	__type(value, struct udp_flow);
-} udp_flows SEC(".maps");
-
 /* Records too big for the stack are built here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -62,8 +61,6 @@ struct {
 } udp_scratch SEC(".maps");
 
 const struct udp_event *unused_udp_event __attribute__((unused));
-const struct udp_flow_key *unused_udp_flow_key __attribute__((unused));
-const struct udp_flow *unused_udp_flow __attribute__((unused));
 
 static __always_inline int save_call(__u32 kind, __u64 fd, __u64 uaddr, __u64 msgvec)
 {
@@ -115,16 +112,24 @@ static __always_inline struct udp_event *new_event(__u32 type, struct sock *sk)
 	fill_proc(&e->proc, current_task());
 	__builtin_memset(&e->key, 0, sizeof(e->key));
 	__builtin_memset(&e->flow, 0, sizeof(e->flow));
-	e->key.pid = e->proc.pid;
-	e->key.netns = e->proc.netns;
+	e->key.type = type;
 	e->key.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->key.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	read_sock_addrs(sk, e->key.family, e->laddr, raddr);
-	__builtin_memcpy(e->key.raddr, raddr, 16);
+	__builtin_memcpy(e->key.addr, raddr, 16);
 	e->lport = sock_local_port(sk);
 	e->requested_port = 0;
 	e->error = 0;
 	return e;
+}
+
+/* Filters bind/connect records; the remote end of a bind is empty. */
+static __always_inline bool udp_ignored(struct udp_event *e)
+{
+	struct net_view nv;
+
+	fill_net_view(&nv, e->key.family, e->key.addr, e->lport, e->key.port);
+	return ignored(e->hdr.type, &e->proc, &nv);
 }
 
 static __always_inline void on_bind(struct sock *sk, const struct call_args *a, long ret)
@@ -144,6 +149,8 @@ static __always_inline void on_bind(struct sock *sk, const struct call_args *a, 
 			e->lport = port;
 		}
 	}
+	if (udp_ignored(e))
+		return;
 	emit(e, sizeof(*e), EVENT_UDP_BIND);
 }
 
@@ -161,17 +168,14 @@ static __always_inline void on_connect(struct sock *sk, const struct call_args *
 		return;
 	e->error = ret < 0 ? ret : 0;
 	if (ret < 0) {
-		e->key.rport = port;
-		__builtin_memcpy(e->key.raddr, addr, 16);
+		e->key.port = port;
+		__builtin_memcpy(e->key.addr, addr, 16);
 	}
+	if (udp_ignored(e))
+		return;
 	emit(e, sizeof(*e), EVENT_UDP_CONNECT);
 }
 
-/*
- * Counts one syscall's datagrams in their flow. The first datagram of a
- * window is emitted; a datagram after the window has ended first emits the
- * closed window's totals, then opens a new window.
- */
 struct datagrams {
 	__u64 uaddr; /* user sockaddr of the remote end, or 0 for the socket's peer */
 	__u64 count;
@@ -179,59 +183,45 @@ struct datagrams {
 	__s64 ret;   /* the syscall's result */
 };
 
+/*
+ * Counts one syscall's datagrams in their flow. The first datagram of a
+ * window is emitted; a datagram after the window has ended first emits the
+ * closed window's totals (fold end), then opens a new window.
+ */
 static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagrams *d)
 {
-	__u64 uaddr = d->uaddr, datagrams = d->count, bytes = d->bytes;
-	long ret = d->ret;
-	struct udp_event *e = new_event(dir == UDP_DIR_SEND ? EVENT_UDP_SEND : EVENT_UDP_RECEIVE, sk);
-	struct udp_flow *f;
-	__u64 now;
+	__u32 type = dir == UDP_DIR_SEND ? EVENT_UDP_SEND : EVENT_UDP_RECEIVE;
+	struct udp_event *e = new_event(type, sk);
+	struct runtime_config *rt = runtime_config();
+	struct fold_value add = {};
+	struct fold_key *k;
 	__u16 family, port;
 	__u8 addr[16];
 
-	if (!e)
+	if (!e || !rt || !d)
 		return;
-	if (read_user_sockaddr(uaddr, &family, &port, addr)) {
+	if (read_user_sockaddr(d->uaddr, &family, &port, addr)) {
 		e->key.family = family;
-		e->key.rport = port;
-		__builtin_memcpy(e->key.raddr, addr, 16);
+		e->key.port = port;
+		__builtin_memcpy(e->key.addr, addr, 16);
 	}
-	e->key.dir = dir;
-	e->error = ret < 0 ? ret : 0;
-	now = e->hdr.ktime;
-	e->flow.window_start = now;
-	e->flow.datagrams = datagrams;
-	e->flow.bytes = bytes;
-	e->flow.errors = ret < 0 ? 1 : 0;
-
-	f = bpf_map_lookup_elem(&udp_flows, &e->key);
-	if (f && now - f->window_start < window_ns) {
-		__sync_fetch_and_add(&f->datagrams, datagrams);
-		__sync_fetch_and_add(&f->bytes, bytes);
-		if (ret < 0)
-			__sync_fetch_and_add(&f->errors, 1);
+	e->error = d->ret < 0 ? d->ret : 0;
+	if (udp_ignored(e))
 		return;
-	}
-	if (f) {
-		struct udp_flow closed = *f;
-
-		f->window_start = now;
-		f->datagrams = datagrams;
-		f->bytes = bytes;
-		f->errors = e->flow.errors;
-		e->hdr.type = EVENT_UDP_FLOW_END;
-		e->flow = closed;
-		emit(e, sizeof(*e), EVENT_UDP_FLOW_END);
-		e->hdr.type = dir == UDP_DIR_SEND ? EVENT_UDP_SEND : EVENT_UDP_RECEIVE;
-		e->flow.window_start = now;
-		e->flow.datagrams = datagrams;
-		e->flow.bytes = bytes;
-		e->flow.errors = ret < 0 ? 1 : 0;
-	} else {
-		bpf_map_update_elem(&udp_flows, &e->key, &e->flow, BPF_ANY);
-	}
+	family = e->key.family;
+	port = e->key.port;
+	__builtin_memcpy(addr, e->key.addr, 16);
+	k = &e->key;
+	fold_key_of(k, type, &e->proc, family, addr, port, 0, UDP_FOLD_KEYS);
+	add.window_start = e->hdr.ktime;
+	add.count = d->count;
+	add.a = d->bytes;
+	add.b = d->ret < 0 ? 1 : 0;
+	e->flow = add;
+	if (fold_occurrence(k, &add, rt->udp_window_ns) == FOLD_COUNTED)
+		return;
 	if ((dir == UDP_DIR_SEND && emit_send) || (dir == UDP_DIR_RECEIVE && emit_receive))
-		emit(e, sizeof(*e), e->hdr.type);
+		emit(e, sizeof(*e), type);
 }
 
 /*

@@ -15,8 +15,9 @@ namespace {
 
 using bpfaudit::StepError;
 
-// Maps every probe object declares; the first loaded object owns them.
-const char* const kSharedMaps[] = {"events", "counters"};
+// Maps every probe object declares; the first loaded object creates them and
+// the others reuse its descriptors, so all probes share one of each.
+const char* const kSharedMaps[] = {"events", "counters", "runtime", "filter_rules", "folds"};
 
 // Returned by OnRecord to end one poll early when the batch is full.
 constexpr int kBatchFull = -ENOBUFS;
@@ -49,6 +50,7 @@ Napi::Function Sensor::Init(Napi::Env env) {
                          InstanceMethod("stop", &Sensor::Stop),
                          InstanceMethod("counters", &Sensor::Counters),
                          InstanceMethod("lookup", &Sensor::Lookup),
+                         InstanceMethod("update", &Sensor::Update),
                          InstanceMethod("close", &Sensor::Close),
                      });
 }
@@ -85,7 +87,7 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
   Napi::Array objects = options.Get("objects").As<Napi::Array>();
   uint32_t ring_bytes = options.Get("ringBufferBytes").As<Napi::Number>().Uint32Value();
   bool best_effort = options.Has("bestEffort") && options.Get("bestEffort").ToBoolean();
-  bpf_map* owner_counters = nullptr;
+  std::vector<std::pair<std::string, bpf_program*>> to_attach;
 
   for (uint32_t i = 0; i < objects.Length(); i++) {
     Napi::Object spec = objects.Get(i).As<Napi::Object>();
@@ -141,9 +143,9 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
     for (const char* shared : kSharedMaps) {
       bpf_map* map = bpf_object__find_map_by_name(obj, shared);
       if (!map) throw StepError(env, std::string("find map ") + shared + " in " + label, ENOENT);
-      int fd = strcmp(shared, "events") == 0 ? events_fd_ : counters_fd_;
-      if (fd >= 0) {
-        int err = bpf_map__reuse_fd(map, fd);
+      auto known = shared_fds_.find(shared);
+      if (known != shared_fds_.end()) {
+        int err = bpf_map__reuse_fd(map, known->second);
         if (err) throw StepError(env, std::string("share map ") + shared + " with " + label, err);
       } else if (strcmp(shared, "events") == 0) {
         int err = bpf_map__set_max_entries(map, ring_bytes);
@@ -160,13 +162,26 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
       }
       continue;
     }
-    if (events_fd_ < 0) {
-      events_fd_ = bpf_map__fd(bpf_object__find_map_by_name(obj, "events"));
-      owner_counters = bpf_object__find_map_by_name(obj, "counters");
-      counters_fd_ = bpf_map__fd(owner_counters);
+    for (const char* shared : kSharedMaps) {
+      if (!shared_fds_.count(shared)) shared_fds_[shared] = bpf_map__fd(bpf_object__find_map_by_name(obj, shared));
     }
+    events_fd_ = shared_fds_["events"];
+    counters_fd_ = shared_fds_["counters"];
+    for (bpf_program* p : enabled) to_attach.emplace_back(label, p);
+  }
 
-    for (bpf_program* p : enabled) {
+  // Settings the programs read (filters, fold windows) are in place before the first event.
+  if (options.Has("mapValues")) {
+    Napi::Array values = options.Get("mapValues").As<Napi::Array>();
+    for (uint32_t i = 0; i < values.Length(); i++) {
+      Napi::Object v = values.Get(i).As<Napi::Object>();
+      UpdateMap(env, v.Get("map").As<Napi::String>(), v.Get("key").As<Napi::Buffer<uint8_t>>(),
+                v.Get("value").As<Napi::Buffer<uint8_t>>());
+    }
+  }
+
+  for (auto& [label, p] : to_attach) {
+    {
       std::string step = std::string("attach ") + bpf_program__section_name(p) + " (" +
                          bpf_program__name(p) + ")";
       if (NeedsTracefs(p) && !HasTracefs()) {
@@ -358,25 +373,47 @@ Napi::Value Sensor::Counters(const Napi::CallbackInfo& info) {
   return out;
 }
 
+bpf_map* Sensor::FindMap(Napi::Env env, const std::string& name, const std::string& step, size_t key_size) {
+  for (bpf_object* obj : objects_) {
+    bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
+    if (!map || bpf_map__fd(map) < 0) continue;
+    if (key_size != bpf_map__key_size(map))
+      throw StepError(env, step, EINVAL, "key is " + std::to_string(key_size) + " bytes, the map's " +
+                      std::to_string(bpf_map__key_size(map)));
+    return map;
+  }
+  throw StepError(env, step, ENOENT, "no loaded object has this map");
+}
+
 // One element of a (non-per-CPU) map of any loaded object, or null.
 Napi::Value Sensor::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>();
   Napi::Buffer<uint8_t> key = info[1].As<Napi::Buffer<uint8_t>>();
-  for (bpf_object* obj : objects_) {
-    bpf_map* map = bpf_object__find_map_by_name(obj, name.c_str());
-    if (!map || bpf_map__fd(map) < 0) continue;
-    if (key.Length() != bpf_map__key_size(map))
-      throw StepError(env, "look up in map " + name, EINVAL, "key is " + std::to_string(key.Length()) +
-                      " bytes, the map's " + std::to_string(bpf_map__key_size(map)));
-    Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, bpf_map__value_size(map));
-    if (bpf_map_lookup_elem(bpf_map__fd(map), key.Data(), value.Data()) != 0) {
-      if (errno == ENOENT) return env.Null();
-      throw StepError(env, "look up in map " + name, errno);
-    }
-    return value;
+  bpf_map* map = FindMap(env, name, "look up in map " + name, key.Length());
+  Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, bpf_map__value_size(map));
+  if (bpf_map_lookup_elem(bpf_map__fd(map), key.Data(), value.Data()) != 0) {
+    if (errno == ENOENT) return env.Null();
+    throw StepError(env, "look up in map " + name, errno);
   }
-  throw StepError(env, "look up in map " + name, ENOENT, "no loaded object has this map");
+  return value;
+}
+
+void Sensor::UpdateMap(Napi::Env env, const std::string& name, Napi::Buffer<uint8_t> key,
+                       Napi::Buffer<uint8_t> value) {
+  std::string step = "update map " + name;
+  bpf_map* map = FindMap(env, name, step, key.Length());
+  if (value.Length() != bpf_map__value_size(map))
+    throw StepError(env, step, EINVAL, "value is " + std::to_string(value.Length()) + " bytes, the map's " +
+                    std::to_string(bpf_map__value_size(map)));
+  if (bpf_map_update_elem(bpf_map__fd(map), key.Data(), value.Data(), BPF_ANY) != 0) throw StepError(env, step, errno);
+}
+
+// Writes one element; the programs see it on their next event.
+Napi::Value Sensor::Update(const Napi::CallbackInfo& info) {
+  UpdateMap(info.Env(), info[0].As<Napi::String>(), info[1].As<Napi::Buffer<uint8_t>>(),
+            info[2].As<Napi::Buffer<uint8_t>>());
+  return info.Env().Undefined();
 }
 
 void Sensor::Teardown() {
@@ -386,6 +423,7 @@ void Sensor::Teardown() {
   for (bpf_object* o : objects_) bpf_object__close(o);
   objects_.clear();
   events_fd_ = counters_fd_ = -1;
+  shared_fds_.clear();
   delete batch_;
   batch_ = nullptr;
   closed_ = true;

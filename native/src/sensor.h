@@ -7,12 +7,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 struct bpf_object;
+struct bpf_map;
 struct bpf_link;
 struct ring_buffer;
 
@@ -39,6 +41,9 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
+  Napi::Value Update(const Napi::CallbackInfo& info);
+  bpf_map* FindMap(Napi::Env env, const std::string& name, const std::string& step, size_t key_size);
+  void UpdateMap(Napi::Env env, const std::string& name, Napi::Buffer<uint8_t> key, Napi::Buffer<uint8_t> value);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   void Open(Napi::Env env, const Napi::Object& options);
@@ -55,6 +60,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   ring_buffer* ring_ = nullptr;
   int events_fd_ = -1;
   int counters_fd_ = -1;
+  std::map<std::string, int> shared_fds_;
 
   std::thread thread_;
   Napi::ThreadSafeFunction tsfn_;

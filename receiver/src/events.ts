@@ -13,6 +13,9 @@ export interface ProcInfo {
   /** loginuid; undefined when the kernel reports it unset */
   auid: number | undefined;
   netns: number;
+  /** identity of the running binary */
+  exeDev: number;
+  exeIno: bigint;
   cgroupId: bigint;
   comm: string;
   /** kernel tty name ("pts3"), "" without a controlling tty */
@@ -42,6 +45,34 @@ export interface ExitEvent extends Base {
   startKtimeNs: bigint;
 }
 
+/** Totals of a fold window (see bpf/events.h struct fold_value). */
+export interface FoldCounts {
+  /** CLOCK_BOOTTIME ns of the window's first occurrence */
+  windowStartNs: bigint;
+  count: bigint;
+  /** UDP: bytes; TCP close: bytes sent */
+  a: bigint;
+  /** UDP: failed sends; TCP close: bytes received */
+  b: bigint;
+}
+
+/** An occurrence the kernel folds: held until its window closes. */
+export interface Foldable {
+  /** the kernel's fold-map key, to read the window's totals back */
+  foldKey: Buffer;
+  /** this occurrence; once the window is closed, the window's totals */
+  fold: FoldCounts;
+  /** the totals could not all be read (the kernel's LRU evicted the window) */
+  incomplete?: boolean;
+}
+
+export interface FoldEndEvent {
+  kind: 'fold_end';
+  ktimeNs: bigint;
+  foldKey: Buffer;
+  fold: FoldCounts;
+}
+
 export type TcpKind = 'tcp.connect' | 'tcp.accept' | 'tcp.close';
 
 export interface TcpEvent extends Base {
@@ -58,17 +89,11 @@ export interface TcpEvent extends Base {
   durationNs: bigint;
   bytesSent: bigint;
   bytesReceived: bigint;
+  /** set when repeats of this record are folded (the redundancy cache) */
+  folding?: Foldable;
 }
 
-export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive' | 'udp.flow_end';
-
-export interface UdpFlowCounts {
-  /** CLOCK_BOOTTIME ns of the window's first datagram */
-  windowStartNs: bigint;
-  datagrams: bigint;
-  bytes: bigint;
-  errors: bigint;
-}
+export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive';
 
 export interface UdpEvent extends Base {
   kind: UdpKind;
@@ -82,12 +107,8 @@ export interface UdpEvent extends Base {
   requestedPort: number;
   /** negative errno of the syscall, 0 on success */
   error: number;
-  /** send/receive: this datagram; flow_end: the closed window */
-  flow: UdpFlowCounts;
-  /** the kernel's flow-map key, to read a window's totals back */
-  flowKey: Buffer;
-  /** set on a closed send/receive window whose totals could not all be read (flow evicted) */
-  incomplete?: boolean;
+  /** send/receive: a flow window (count = datagrams, a = bytes, b = failed sends) */
+  folding?: Foldable;
 }
 
 /** One ipset netlink message as sent, with the kernel's answer. */
@@ -119,4 +140,7 @@ export interface IpsetEvent extends Base {
 
 export type IpsetCommand = 'create' | 'destroy' | 'flush' | 'rename' | 'swap' | 'list' | 'save' | 'add' | 'del' | 'test';
 
-export type AuditEvent = ExecEvent | ExitEvent | TcpEvent | UdpEvent | IpsetMessageEvent | IpsetEvent;
+export type AuditEvent = ExecEvent | ExitEvent | TcpEvent | UdpEvent | IpsetMessageEvent | IpsetEvent | FoldEndEvent;
+
+/** Events that are records (a fold end only closes a window). */
+export type RecordEvent = Exclude<AuditEvent, FoldEndEvent | IpsetMessageEvent>;

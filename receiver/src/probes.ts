@@ -4,7 +4,7 @@ import type { Config } from './config/types';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
-export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'udp_flows'>): NativeObjectSpec[] {
+export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
   const { exec, tcp, udp, ipset } = probes;
 
@@ -38,11 +38,7 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
       name: 'udp',
       path: bpfObjectPath('udp'),
       programs: udpPrograms,
-      rodata: {
-        emit_bind: udp.bind, emit_connect: udp.connect, emit_send: udp.send, emit_receive: udp.receive,
-        window_ns: udp.window_ms * 1_000_000,
-      },
-      maxEntries: { udp_flows: limits.udp_flows },
+      rodata: { emit_bind: udp.bind, emit_connect: udp.connect, emit_send: udp.send, emit_receive: udp.receive },
     });
   }
   if (ipset.enabled) {
@@ -52,5 +48,7 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
       programs: ['sendto', 'sendmsg'].flatMap((c) => [`bpfaudit_ipset_enter_${c}`, `bpfaudit_ipset_exit_${c}`]),
     });
   }
+  // the first object loaded creates the shared fold table
+  for (const o of objects) o.maxEntries = { ...o.maxEntries, folds: limits.fold_entries };
   return objects;
 }

@@ -1,23 +1,25 @@
 // The pipeline: sensor batches -> decode -> enrich/map -> OTel logger ->
-// exporters. Owns the sensor, the UDP flow windows and the LoggerProvider.
+// exporters. Owns the sensor, the fold windows, the kernel-side settings
+// and the LoggerProvider, and swaps the last two on reload.
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
-import { decodeBatch, decodeUdpFlow } from './decode/decode';
-import type { AuditEvent } from './events';
+import { decodeBatch, decodeFoldValue } from './decode/decode';
+import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
 import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { Containers } from './enrich/containers';
 import { Executables } from './enrich/executables';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
-import { UdpFlows, type UdpFlowStats } from './flows/udp_flows';
+import { KernelSettings } from './filters/kernel_settings';
+import { Folds, type FoldStats } from './folds/folds';
+import { ipsetEvents } from './ipset/ipset_message';
+import { SetTypes } from './ipset/set_types';
 import { eventToLogRecord, type MappingContext } from './mapping/event_to_logrecord';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
-import { ipsetEvents } from './ipset/ipset_message';
-import { SetTypes } from './ipset/set_types';
 import { probeObjects } from './probes';
 
 export interface ReceiverStats {
@@ -25,7 +27,7 @@ export interface ReceiverStats {
   decoded: number;
   malformed: number;
   emitted: number;
-  udpFlows: UdpFlowStats;
+  folds: FoldStats;
   kernel: KernelCounters;
 }
 
@@ -35,31 +37,57 @@ export interface ReceiverOptions {
   onError?: (e: Error) => void;
 }
 
-const NO_KERNEL: KernelCounters = { lost: {}, ownerMissing: 0, exePathTruncated: 0, mmsgPartial: 0, perCpu: [] };
-const FLOW_SWEEP_MS = 250;
-const FLOW_GRACE_NS = 200_000_000n;
+/** What a reload could not change while the probes stay attached. */
+export interface ReloadResult {
+  ignored: string[];
+}
+
+const NO_KERNEL: KernelCounters = { lost: {}, filtered: {}, ownerMissing: 0, exePathTruncated: 0, mmsgPartial: 0, folded: 0, perCpu: [] };
+const FOLD_SWEEP_MS = 250;
+const FOLD_GRACE_NS = 200_000_000n;
+
+interface Output {
+  provider: LoggerProvider;
+  logger: Logger;
+}
+
+type Folded = TcpEvent | UdpEvent;
 
 export class Receiver {
-  private readonly provider: LoggerProvider;
-  private readonly logger: Logger;
   private readonly native: NativeModule = loadNative();
   private readonly clock: BootClock;
   private readonly users = new UserNames();
   private readonly executables = new Executables();
   private readonly containers = new Containers();
-  private readonly flows: UdpFlows;
   private readonly setTypes = new SetTypes();
+  private readonly settings = new KernelSettings();
+  private readonly folds: Folds<Folded>;
   private readonly stats = { batches: 0, decoded: 0, malformed: 0, emitted: 0 };
+  private output: Output;
   private sensor: Sensor | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly options: ReceiverOptions = {},
   ) {
-    const exporters = options.exporters ?? config.exporters.map(createExporter);
+    this.output = this.buildOutput(config);
+    this.clock = cachedBootClock(() => this.native.bootToRealtimeNs());
+    this.folds = new Folds<Folded>({
+      windowNs: (ev) => BigInt(ev.kind.startsWith('udp.') ? this.config.probes.udp.window_ms : this.config.dedup.window_ms) * 1_000_000n,
+      graceNs: FOLD_GRACE_NS,
+      read: (key) => {
+        const value = this.sensor?.lookup('folds', key);
+        return value ? decodeFoldValue(value, 0) : undefined;
+      },
+      emit: (record) => this.emit(record, this.mappingContext()),
+    });
+  }
+
+  private buildOutput(config: Config): Output {
+    const exporters = this.options.exporters ?? config.exporters.map(createExporter);
     const { queue_size, export_batch_size, flush_interval_ms } = config.limits;
-    this.provider = new LoggerProvider({
+    const provider = new LoggerProvider({
       resource: buildResource(config.resource.attributes),
       processors: exporters.map(
         (exporter) =>
@@ -71,34 +99,56 @@ export class Receiver {
           }),
       ),
     });
-    this.logger = this.provider.getLogger('bpfaudit', packageVersion());
-    this.clock = cachedBootClock(() => this.native.bootToRealtimeNs());
-    this.flows = new UdpFlows({
-      windowNs: BigInt(config.probes.udp.window_ms) * 1_000_000n,
-      graceNs: FLOW_GRACE_NS,
-      read: (key) => {
-        const value = this.sensor?.lookup('udp_flows', key);
-        return value ? decodeUdpFlow(value, 0) : undefined;
-      },
-      emit: (record) => this.emit(record, this.mappingContext()),
-    });
+    return { provider, logger: provider.getLogger('bpfaudit', packageVersion()) };
   }
 
   /** Loads and attaches the probes and starts draining. Throws SensorError naming the failing step. */
   start(): void {
     const { limits, probes } = this.config;
-    this.sensor = Sensor.open({ objects: probeObjects(probes, limits), ringBufferBytes: limits.ring_buffer_bytes });
+    this.sensor = Sensor.open({
+      objects: probeObjects(probes, limits),
+      ringBufferBytes: limits.ring_buffer_bytes,
+      mapValues: this.settings.initial(this.config),
+    });
     this.sensor.start(
       (batch) => this.handleBatch(batch),
       (e) => this.options.onError?.(e),
       { maxBatchBytes: limits.batch_bytes, maxInflight: limits.max_inflight_batches, pollMs: limits.poll_ms },
     );
-    this.sweeper = setInterval(() => this.sweepFlows(), FLOW_SWEEP_MS);
+    this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
   }
 
-  private sweepFlows(): void {
+  /**
+   * Puts a validated config in force without detaching a probe: the ignore
+   * rules and fold settings in the kernel, then the exporters and resource.
+   * Probe and limit changes need a restart and are reported, not applied.
+   * Throws, changing nothing, when the new rules or exporters cannot be built.
+   */
+  async reload(next: Config): Promise<ReloadResult> {
+    const ignored: string[] = [];
+    const candidate = structuredClone(next);
+    for (const section of ['probes', 'limits'] as const) {
+      if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
+        ignored.push(`${section} (needs a restart)`);
+        (candidate as unknown as Record<string, unknown>)[section] = this.config[section];
+      }
+    }
+    const writes = this.settings.next(candidate);
+    const output = this.buildOutput(candidate);
+    if (this.sensor) for (const w of writes) this.sensor.update(w.map, w.key, w.value);
+    this.settings.committed(candidate);
+    // one synchronous switch between batches: every record goes to exactly one output
+    const old = this.output;
+    this.output = output;
+    this.config = candidate;
+    await old.provider.forceFlush();
+    await old.provider.shutdown();
+    return { ignored };
+  }
+
+  private sweepFolds(): void {
     try {
-      this.flows.sweep(this.native.bootTimeNs());
+      this.folds.sweep(this.native.bootTimeNs());
     } catch (e) {
       this.options.onError?.(e as Error);
     }
@@ -114,13 +164,14 @@ export class Receiver {
       containerId: (p) => this.containers.containerOf(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,
       udpWindowMs: this.config.probes.udp.window_ms,
+      foldWindowMs: this.config.dedup.window_ms,
       ipsetType: (name) => this.setTypes.typeOf(name),
     };
   }
 
-  private emit(ev: AuditEvent, ctx: MappingContext): void {
+  private emit(ev: RecordEvent, ctx: MappingContext): void {
     const r = eventToLogRecord(ev, ctx);
-    this.logger.emit({
+    this.output.logger.emit({
       eventName: r.eventName,
       timestamp: nsToHrTime(r.timeUnixNs),
       observedTimestamp: nsToHrTime(r.observedUnixNs),
@@ -141,10 +192,8 @@ export class Receiver {
     const ctx = this.mappingContext();
     for (const ev of events) {
       switch (ev.kind) {
-        case 'udp.send':
-        case 'udp.receive':
-        case 'udp.flow_end':
-          this.flows.onEvent(ev);
+        case 'fold_end':
+          this.folds.end(ev);
           break;
         case 'ipset.message':
           for (const op of ipsetEvents(ev)) {
@@ -162,27 +211,31 @@ export class Receiver {
           this.containers.forget(ev.proc.pid);
           break;
         default:
-          this.emit(ev, ctx);
+          if ((ev.kind.startsWith('tcp.') || ev.kind.startsWith('udp.')) && (ev as Folded).folding) {
+            this.folds.hold(ev as Folded);
+          } else {
+            this.emit(ev, ctx);
+          }
       }
     }
   }
 
   statistics(): ReceiverStats {
-    return { ...this.stats, udpFlows: this.flows.stats(), kernel: this.sensor ? this.sensor.counters() : NO_KERNEL };
+    return { ...this.stats, folds: this.folds.stats(), kernel: this.sensor ? this.sensor.counters() : NO_KERNEL };
   }
 
-  /** Detaches, delivers the ring's tail, closes open flow windows, flushes every exporter. */
+  /** Detaches, delivers the ring's tail, closes open fold windows, flushes every exporter. */
   async stop(): Promise<ReceiverStats> {
     if (this.sweeper) clearInterval(this.sweeper);
     let kernel = NO_KERNEL;
     if (this.sensor) {
       await this.sensor.stop();
-      this.flows.flush();
+      this.folds.flush();
       kernel = this.sensor.counters();
       this.sensor.close();
     }
-    await this.provider.forceFlush();
-    await this.provider.shutdown();
-    return { ...this.stats, udpFlows: this.flows.stats(), kernel };
+    await this.output.provider.forceFlush();
+    await this.output.provider.shutdown();
+    return { ...this.stats, folds: this.folds.stats(), kernel };
   }
 }

@@ -17,6 +17,7 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
     containerId: () => undefined,
     maxArgs: 64,
     udpWindowMs: 10_000,
+    foldWindowMs: 10_000,
     ipsetType: () => undefined,
     ...over,
   };

@@ -37,6 +37,7 @@ describeKernel('OTLP export end to end', () => {
           'resource:',
           '  attributes: { deployment.environment.name: e2e }',
           'limits: { flush_interval_ms: 50 }',
+          'dedup: { window_ms: 300 }',
         ].join('\n'),
       );
       const cli = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], {

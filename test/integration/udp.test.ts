@@ -22,7 +22,7 @@ describeKernel('UDP probes', () => {
 
   afterAll(async () => {
     const stats = await run.stop();
-    process.stdout.write(`udp suite: kernel ${JSON.stringify(stats.kernel.lost)} flows ${JSON.stringify(stats.udpFlows)}\n`);
+    process.stdout.write(`udp suite: kernel ${JSON.stringify(stats.kernel.lost)} folds ${JSON.stringify(stats.folds)}\n`);
     expect(Object.values(stats.kernel.lost).every((n) => n === 0)).toBe(true);
     expect(run.errors).toEqual([]);
   });
@@ -126,7 +126,7 @@ describeKernel('UDP flow table overflow', () => {
   it('keeps emitting a record per destination, flags what the LRU evicted, and recovers', async () => {
     const run = new CapturedRun((c) => {
       c.probes.udp.window_ms = 1000;
-      c.limits.udp_flows = 16;
+      c.limits.fold_entries = 16;
     });
     try {
       const spray = startNode('udp_peer.js', ['spray', '127.0.0.1', '20000', '200']);
@@ -137,7 +137,7 @@ describeKernel('UDP flow table overflow', () => {
       expect(ports.size).toBe(200);
       const incomplete = records.filter((r) => r.attributes['bpfaudit.flow.incomplete'] === true);
       expect(incomplete.length).toBeGreaterThan(0);
-      expect(run.receiver.statistics().udpFlows.evicted).toBe(incomplete.length);
+      expect(run.receiver.statistics().folds.evicted).toBe(incomplete.length);
 
       // after the overflow a normal flow is counted exactly again
       const sink = startNode('udp_peer.js', ['server', '127.0.0.1', '5']);

@@ -1,5 +1,5 @@
 // `bpfaudit run`: until SIGINT/SIGTERM, then detach, drain, flush, summarise.
-import { loadConfig } from '../config/load';
+import { ConfigError, loadConfig } from '../config/load';
 import type { Config, ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
 import { Receiver, type ReceiverStats } from '../receiver';
@@ -25,8 +25,26 @@ export function summary(stats: ReceiverStats): string {
     `malformed=${stats.malformed}`,
     `kernel lost=${lost.length ? lost.map(([k, n]) => `${k}:${n}`).join(',') : 0}`,
     `owner_missing=${stats.kernel.ownerMissing}`,
-    `udp_flows_evicted=${stats.udpFlows.evicted}`,
+    `folds_evicted=${stats.folds.evicted}`,
+    `kernel filtered=${Object.values(stats.kernel.filtered).reduce((a, b) => a + b, 0)}`,
+    `kernel folded=${stats.kernel.folded}`,
   ].join(' ');
+}
+
+/** SIGHUP: validate first; a bad file leaves the running configuration in force and says why. */
+export async function reload(receiver: Receiver, configPath: string | undefined): Promise<void> {
+  if (!configPath) {
+    process.stderr.write('bpfaudit: SIGHUP ignored: running on the embedded default, there is no file to reload\n');
+    return;
+  }
+  try {
+    const result = await receiver.reload(loadConfig(configPath));
+    const note = result.ignored.length ? `; not applied: ${result.ignored.join(', ')}` : '';
+    process.stderr.write(`bpfaudit: reloaded ${configPath}${note}\n`);
+  } catch (e) {
+    const why = e instanceof ConfigError ? `\n${e.message}` : ` ${(e as Error).message}`;
+    process.stderr.write(`bpfaudit: reload rejected, the running configuration stays in force:${why}\n`);
+  }
 }
 
 export async function run(configPath: string | undefined): Promise<number> {
@@ -37,11 +55,18 @@ export async function run(configPath: string | undefined): Promise<number> {
 
   const receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
   receiver.start();
-  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGINT or SIGTERM stops\n`);
+  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGINT or SIGTERM stops\n`);
+  const onHangup = () => {
+    reloads = reloads.then(() => reload(receiver, configPath));
+  };
+  let reloads = Promise.resolve();
+  process.on('SIGHUP', onHangup);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.off('SIGHUP', onHangup);
+  await reloads;
   const stats = await receiver.stop();
   process.stderr.write(summary(stats) + '\n');
   return 0;

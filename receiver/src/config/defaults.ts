@@ -9,6 +9,12 @@ export const DEFAULT_CONFIG: Config = {
     udp: { bind: true, connect: true, send: true, receive: true, window_ms: 10_000 },
     ipset: { enabled: true },
   },
+  filters: { ignore: [] },
+  dedup: {
+    window_ms: 10_000,
+    kinds: ['network.tcp.connect', 'network.tcp.accept', 'network.tcp.close'],
+    keys: ['process', 'user', 'remote_address', 'service_port'],
+  },
   exporters: [{ type: 'stdout', format: 'text' }],
   resource: { attributes: {} },
   limits: {
@@ -19,7 +25,7 @@ export const DEFAULT_CONFIG: Config = {
     queue_size: 65536,
     export_batch_size: 2048,
     flush_interval_ms: 1000,
-    udp_flows: 65536,
+    fold_entries: 65536,
   },
 };
 

@@ -1,19 +1,64 @@
 // The shape of the config file as data: validate.ts walks a YAML document
-// against it, and it is small enough to print as JSON Schema later.
+// against it, and json_schema.ts prints it as the JSON Schema in config/.
+import { existsSync } from 'node:fs';
+import { KIND_TYPES, parseCidr, parseExe, parseKinds, parseNetlog } from '../filters/ignore_rule';
+
+/** A semantic check: undefined when fine, else the problem. */
+export type Check = (value: string) => string | undefined;
 
 export type SchemaNode =
   | { kind: 'bool' }
   | { kind: 'int'; min: number; max: number; powerOfTwo?: boolean }
-  | { kind: 'string'; enum?: readonly string[]; pattern?: RegExp; describe?: string }
+  | { kind: 'string'; enum?: readonly string[]; pattern?: RegExp; describe?: string; check?: Check }
+  | { kind: 'negatable'; min: number; max: number }
+  | { kind: 'either'; string: SchemaNode & { kind: 'string' }; object: SchemaNode & { kind: 'object' } }
   | { kind: 'scalar' }
   | { kind: 'object'; fields: Record<string, SchemaNode>; required?: readonly string[] }
   | { kind: 'map'; values: SchemaNode }
-  | { kind: 'array'; items: SchemaNode; minItems?: number }
+  | { kind: 'array'; items: SchemaNode; minItems?: number; unique?: boolean; check?: (values: string[]) => string | undefined }
   | { kind: 'tagged'; tag: string; variants: Record<string, SchemaNode & { kind: 'object' }> };
 
 const bool = { kind: 'bool' } as const;
 const int = (min: number, max: number, powerOfTwo = false): SchemaNode => ({ kind: 'int', min, max, powerOfTwo });
 const FORMAT = { kind: 'string', enum: ['text', 'jsonl', 'otlp-json'] } as const;
+
+function probe(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const existingExe: Check = (v) =>
+  probe(() => parseExe(v)) ?? (existsSync(v.replace(/^!/, '').trim()) ? undefined : `${v.replace(/^!/, '').trim()} does not exist`);
+
+const netlogLine: Check = (v) =>
+  probe(() => {
+    const spec = parseNetlog(v);
+    if (spec.exe && !existsSync(spec.exe.value)) throw new Error(`${spec.exe.value} does not exist`);
+  });
+
+const IGNORE_RULE: SchemaNode = {
+  kind: 'either',
+  string: { kind: 'string', describe: 'netlog syntax /path|i<ip>|p<port>', check: netlogLine },
+  object: {
+    kind: 'object',
+    fields: {
+      exe: { kind: 'string', describe: 'an absolute path, optionally "!"-prefixed', check: existingExe },
+      uid: { kind: 'negatable', min: 0, max: 0xfffffffe },
+      port: { kind: 'negatable', min: 1, max: 65535 },
+      cidr: { kind: 'string', describe: 'an IP address or CIDR, optionally "!"-prefixed', check: (v) => probe(() => parseCidr(v.replace(/^!/, '').trim())) },
+      kinds: {
+        kind: 'array',
+        minItems: 1,
+        items: { kind: 'string', describe: `an event kind (${Object.keys(KIND_TYPES).join(', ')}), optionally "!"-prefixed`, check: (v) => probe(() => parseKinds([v])) },
+        check: (vs) => probe(() => parseKinds(vs)),
+      },
+    },
+  },
+};
 
 export const CONFIG_SCHEMA: SchemaNode = {
   kind: 'object',
@@ -31,6 +76,18 @@ export const CONFIG_SCHEMA: SchemaNode = {
           fields: { bind: bool, connect: bool, send: bool, receive: bool, window_ms: int(100, 3_600_000) },
         },
         ipset: { kind: 'object', fields: { enabled: bool } },
+      },
+    },
+    filters: {
+      kind: 'object',
+      fields: { ignore: { kind: 'array', items: IGNORE_RULE } },
+    },
+    dedup: {
+      kind: 'object',
+      fields: {
+        window_ms: int(100, 3_600_000),
+        kinds: { kind: 'array', unique: true, items: { kind: 'string', enum: ['network.tcp.connect', 'network.tcp.accept', 'network.tcp.close'] } },
+        keys: { kind: 'array', unique: true, items: { kind: 'string', enum: ['process', 'user', 'remote_address', 'service_port'] } },
       },
     },
     exporters: {
@@ -70,7 +127,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         queue_size: int(1, 1 << 24),
         export_batch_size: int(1, 1 << 20),
         flush_interval_ms: int(1, 600_000),
-        udp_flows: int(16, 1 << 22),
+        fold_entries: int(16, 1 << 22),
       },
     },
   },

@@ -26,6 +26,22 @@ export interface OtlpExporterConfig {
 
 export type ExporterConfig = StdoutExporterConfig | FileExporterConfig | OtlpExporterConfig;
 
+/** netlog's whitelist line, or the structured form; "!" negates a field. */
+export type IgnoreRule =
+  | string
+  | {
+      exe?: string;
+      uid?: number | string;
+      port?: number | string;
+      /** an address or a CIDR, of the remote end */
+      cidr?: string;
+      /** event names; all prefixed with "!" = every kind but these */
+      kinds?: string[];
+    };
+
+export type DedupKind = 'network.tcp.connect' | 'network.tcp.accept' | 'network.tcp.close';
+export type DedupKey = 'process' | 'user' | 'remote_address' | 'service_port';
+
 export interface Config {
   probes: {
     exec: { enabled: boolean; argv: boolean; max_args: number; exit: boolean };
@@ -33,6 +49,9 @@ export interface Config {
     udp: { bind: boolean; connect: boolean; send: boolean; receive: boolean; window_ms: number };
     ipset: { enabled: boolean };
   };
+  filters: { ignore: IgnoreRule[] };
+  /** the redundancy cache: repeats within the window folded into one record with a count */
+  dedup: { window_ms: number; kinds: DedupKind[]; keys: DedupKey[] };
   exporters: ExporterConfig[];
   resource: { attributes: Record<string, string | number | boolean> };
   limits: {
@@ -43,7 +62,7 @@ export interface Config {
     queue_size: number;
     export_batch_size: number;
     flush_interval_ms: number;
-    /** entries of the kernel's UDP flow table (LRU) */
-    udp_flows: number;
+    /** entries of the kernel's fold table (LRU): UDP flows and the redundancy cache */
+    fold_entries: number;
   };
 }

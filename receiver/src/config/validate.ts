@@ -22,6 +22,10 @@ function describe(node: SchemaNode): string {
     case 'string':
       if (node.enum) return `one of ${node.enum.join(', ')}`;
       return node.describe ?? 'a string';
+    case 'negatable':
+      return `an integer from ${node.min} to ${node.max}, or "!" and one`;
+    case 'either':
+      return `${describe(node.string)} or a mapping`;
     case 'scalar':
       return 'a string, number or boolean';
     case 'object':
@@ -65,8 +69,24 @@ export class Validator {
         if (typeof v !== 'string') bad();
         else if (schema.enum && !schema.enum.includes(v)) bad();
         else if (schema.pattern && !schema.pattern.test(v)) bad();
+        else if (schema.check) {
+          const problem = schema.check(v);
+          if (problem) this.fail(path, node, problem);
+        }
         return;
       }
+      case 'negatable': {
+        const v = isScalar(node) ? node.value : undefined;
+        const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.replace(/^!\s*/, '') : '';
+        const n = Number(text);
+        if (!/^\d+$/.test(text) || n < schema.min || n > schema.max) bad();
+        return;
+      }
+      case 'either':
+        if (isScalar(node) && typeof node.value === 'string') this.check(node, schema.string, path);
+        else if (isMap(node)) this.check(node, schema.object, path);
+        else bad();
+        return;
       case 'scalar':
         if (!isScalar(node) || node.value === null || typeof node.value === 'object') bad();
         return;
@@ -83,6 +103,12 @@ export class Validator {
           this.fail(path, node, `must have at least ${schema.minItems} entr${schema.minItems === 1 ? 'y' : 'ies'}`);
         }
         node.items.forEach((item, i) => this.check(item as Node, schema.items, `${path}[${i}]`));
+        {
+          const values = node.items.map((i) => (isScalar(i) ? String(i.value) : ''));
+          if (schema.unique && new Set(values).size !== values.length) this.fail(path, node, 'lists a value twice');
+          const problem = schema.check?.(values);
+          if (problem && !this.problems.some((p) => p.path.startsWith(path + '['))) this.fail(path, node, problem);
+        }
         return;
       case 'tagged': {
         if (!isMap(node)) return bad();

@@ -1,9 +1,9 @@
 // One batch from the addon -> typed events. No native calls per event.
-import type { AuditEvent, ExecEvent, ExitEvent, IpsetMessageEvent, ProcInfo, TcpEvent, TcpKind, UdpEvent, UdpFlowCounts, UdpKind } from '../events';
+import type { AuditEvent, ExecEvent, ExitEvent, FoldCounts, FoldEndEvent, IpsetMessageEvent, ProcInfo, TcpEvent, TcpKind, UdpEvent, UdpKind } from '../events';
 import { formatIPv4, formatIPv6, isIPv4Mapped } from './inet';
 import {
   ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
-  Flags, Direction, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT, UDP_FLOW, UDP_FLOW_KEY,
+  Flags, Direction, FOLD_END_EVENT, FOLD_KEY, FOLD_VALUE, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT,
 } from './layout';
 import { bytesToText, cString } from './text';
 
@@ -33,6 +33,8 @@ function decodeProc(buf: Buffer, at: number): ProcInfo {
     egid: buf.readUInt32LE(at + P.egid),
     auid: auid === AUID_UNSET ? undefined : auid,
     netns: buf.readUInt32LE(at + P.netns),
+    exeDev: buf.readUInt32LE(at + P.exe_dev),
+    exeIno: buf.readBigUInt64LE(at + P.exe_ino),
     cgroupId: buf.readBigUInt64LE(at + P.cgroup_id),
     comm: cString(buf, at + P.comm, COMM_LEN),
     tty: cString(buf, at + P.tty, TTY_LEN),
@@ -113,45 +115,62 @@ function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): Tcp
     durationNs: buf.readBigUInt64LE(at + T.duration_ns),
     bytesSent: buf.readBigUInt64LE(at + T.bytes_sent),
     bytesReceived: buf.readBigUInt64LE(at + T.bytes_received),
+    ...(buf[at + T.folded]
+      ? {
+          folding: {
+            foldKey: foldKeyAt(buf, at + T.key),
+            fold: { windowStartNs: ktimeNs, count: 1n, a: buf.readBigUInt64LE(at + T.bytes_sent), b: buf.readBigUInt64LE(at + T.bytes_received) },
+          },
+        }
+      : {}),
   };
 }
 
 const U = UDP_EVENT.fields;
-const K = UDP_FLOW_KEY.fields;
-const F = UDP_FLOW.fields;
+const K = FOLD_KEY.fields;
+const F = FOLD_VALUE.fields;
 const UDP_KINDS: Record<number, UdpKind> = {
   [EventType.EVENT_UDP_BIND]: 'udp.bind',
   [EventType.EVENT_UDP_CONNECT]: 'udp.connect',
   [EventType.EVENT_UDP_SEND]: 'udp.send',
   [EventType.EVENT_UDP_RECEIVE]: 'udp.receive',
-  [EventType.EVENT_UDP_FLOW_END]: 'udp.flow_end',
 };
+
+function foldKeyAt(buf: Buffer, at: number): Buffer {
+  return Buffer.from(buf.subarray(at, at + FOLD_KEY.size));
+}
 
 function isZero(buf: Buffer, at: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (buf[at + i] !== 0) return false;
   return true;
 }
 
-/** struct udp_flow: in a record, or a value read from the kernel's flow map. */
-export function decodeUdpFlow(buf: Buffer, at: number): UdpFlowCounts {
+/** struct fold_value: in a record, or a value read from the kernel's folds map. */
+export function decodeFoldValue(buf: Buffer, at: number): FoldCounts {
   return {
     windowStartNs: buf.readBigUInt64LE(at + F.window_start),
-    datagrams: buf.readBigUInt64LE(at + F.datagrams),
-    bytes: buf.readBigUInt64LE(at + F.bytes),
-    errors: buf.readBigUInt64LE(at + F.errors),
+    count: buf.readBigUInt64LE(at + F.count),
+    a: buf.readBigUInt64LE(at + F.a),
+    b: buf.readBigUInt64LE(at + F.b),
   };
+}
+
+const FE = FOLD_END_EVENT.fields;
+
+function decodeFoldEnd(buf: Buffer, at: number, ktimeNs: bigint): FoldEndEvent {
+  return { kind: 'fold_end', ktimeNs, foldKey: foldKeyAt(buf, at + FE.key), fold: decodeFoldValue(buf, at + FE.value) };
 }
 
 function decodeUdp(buf: Buffer, at: number, kind: UdpKind, ktimeNs: bigint): UdpEvent | undefined {
   const key = at + U.key;
   const family = buf.readUInt16LE(key + K.family);
   if (family !== AF_INET && family !== AF_INET6) return undefined;
-  const remote = key + K.raddr;
+  const remote = key + K.addr;
   const local = at + U.laddr;
   const v4 = family === AF_INET || isIPv4Mapped(buf, remote) || (isIPv4Mapped(buf, local) && isZero(buf, remote, 16));
   const addr = (off: number) => (family === AF_INET ? formatIPv4(buf, off) : formatIPv6(buf, off));
-  const remotePort = buf.readUInt16LE(key + K.rport);
-  const flow = at + U.flow;
+  const remotePort = buf.readUInt16LE(key + K.port);
+  const flowed = kind === 'udp.send' || kind === 'udp.receive';
   return {
     kind,
     ktimeNs,
@@ -163,8 +182,7 @@ function decodeUdp(buf: Buffer, at: number, kind: UdpKind, ktimeNs: bigint): Udp
     remotePort,
     requestedPort: buf.readUInt16LE(at + U.requested_port),
     error: buf.readInt32LE(at + U.error),
-    flow: decodeUdpFlow(buf, flow),
-    flowKey: Buffer.from(buf.subarray(key, key + UDP_FLOW_KEY.size)),
+    ...(flowed ? { folding: { foldKey: foldKeyAt(buf, key), fold: decodeFoldValue(buf, at + U.flow) } } : {}),
   };
 }
 
@@ -193,7 +211,7 @@ const MIN_SIZE: Record<number, number> = {
   [EventType.EVENT_UDP_CONNECT]: UDP_EVENT.size,
   [EventType.EVENT_UDP_SEND]: UDP_EVENT.size,
   [EventType.EVENT_UDP_RECEIVE]: UDP_EVENT.size,
-  [EventType.EVENT_UDP_FLOW_END]: UDP_EVENT.size,
+  [EventType.EVENT_FOLD_END]: FOLD_END_EVENT.size,
   [EventType.EVENT_IPSET]: IPSET_EVENT.fields.msg,
 };
 
@@ -209,6 +227,7 @@ export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent |
   if (type === EventType.EVENT_EXIT) return decodeExit(buf, at, ktimeNs);
   if (UDP_KINDS[type]) return decodeUdp(buf, at, UDP_KINDS[type], ktimeNs);
   if (type === EventType.EVENT_IPSET) return decodeIpset(buf, at, size, ktimeNs);
+  if (type === EventType.EVENT_FOLD_END) return decodeFoldEnd(buf, at, ktimeNs);
   return decodeTcp(buf, at, TCP_KINDS[type], ktimeNs);
 }
 

@@ -5,7 +5,7 @@ import { COMM_LEN, EVENT_HEADER, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER
 
 export const SAMPLE_PROC: ProcInfo = {
   pid: 4242, tid: 4242, ppid: 4200, sid: 4100, uid: 1000, euid: 1000, suid: 1000, gid: 1000, egid: 1000,
-  auid: 1000, netns: 4026531840, cgroupId: 1234n, comm: 'curl', tty: 'pts3',
+  auid: 1000, netns: 4026531840, exeDev: 0x800001, exeIno: 131_415n, cgroupId: 1234n, comm: 'curl', tty: 'pts3',
 };
 
 function putString(buf: Buffer, at: number, size: number, s: string | Buffer): void {
@@ -26,6 +26,8 @@ function putProc(buf: Buffer, at: number, p: ProcInfo): void {
     buf.writeUInt32LE(p[k], at + F[k]);
   }
   buf.writeUInt32LE(p.auid ?? 0xffffffff, at + F.auid);
+  buf.writeUInt32LE(p.exeDev, at + F.exe_dev);
+  buf.writeBigUInt64LE(p.exeIno, at + F.exe_ino);
   buf.writeBigUInt64LE(p.cgroupId, at + F.cgroup_id);
   putString(buf, at + F.comm, COMM_LEN, p.comm);
   putString(buf, at + F.tty, TTY_LEN, p.tty);

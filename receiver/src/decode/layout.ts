@@ -17,7 +17,7 @@ export const EventType = {
   EVENT_UDP_CONNECT: 7,
   EVENT_UDP_SEND: 8,
   EVENT_UDP_RECEIVE: 9,
-  EVENT_UDP_FLOW_END: 10,
+  EVENT_FOLD_END: 10,
   EVENT_IPSET: 11,
   EVENT_TYPE_MAX: 16,
 } as const;
@@ -26,7 +26,9 @@ export const Counter = {
   COUNTER_OWNER_MISSING: 16,
   COUNTER_EXE_PATH_TRUNCATED: 17,
   COUNTER_MMSG_PARTIAL: 18,
-  COUNTER_MAX: 32,
+  COUNTER_FOLDED: 19,
+  COUNTER_FILTERED: 32,
+  COUNTER_MAX: 48,
 } as const;
 
 export const Flags = {
@@ -39,10 +41,22 @@ export const Direction = {
   DIRECTION_INBOUND: 1,
 } as const;
 
-export const UdpDir = {
-  UDP_DIR_SEND: 0,
-  UDP_DIR_RECEIVE: 1,
+export const FoldKeyField = {
+  FOLD_KEY_PID: 1,
+  FOLD_KEY_UID: 2,
+  FOLD_KEY_ADDR: 4,
+  FOLD_KEY_PORT: 8,
 } as const;
+
+export const FilterField = {
+  FILTER_EXE: 1,
+  FILTER_UID: 2,
+  FILTER_PORT: 4,
+  FILTER_ADDR: 8,
+  FILTER_KINDS: 16,
+} as const;
+
+export const FILTER_MAX_RULES = 64;
 
 /** enum name in C -> mirrored values */
 export const ENUMS: Record<string, Record<string, number>> = {
@@ -50,7 +64,8 @@ export const ENUMS: Record<string, Record<string, number>> = {
   bpfaudit_counter: Counter,
   bpfaudit_flags: Flags,
   bpfaudit_direction: Direction,
-  bpfaudit_udp_dir: UdpDir,
+  bpfaudit_fold_key_field: FoldKeyField,
+  bpfaudit_filter_field: FilterField,
 };
 
 export interface StructLayout {
@@ -65,53 +80,68 @@ export const EVENT_HEADER: StructLayout = {
 };
 
 export const PROC_CTX: StructLayout = {
-  size: 104,
+  size: 112,
   fields: {
     pid: 0, tid: 4, ppid: 8, sid: 12, uid: 16, euid: 20, suid: 24, gid: 28, egid: 32,
-    auid: 36, netns: 40, pad0: 44, cgroup_id: 48, comm: 56, tty: 72,
+    auid: 36, netns: 40, exe_dev: 44, exe_ino: 48, cgroup_id: 56, comm: 64, tty: 80,
   },
 };
 
 export const EXEC_EVENT: StructLayout = {
-  size: 4760,
+  size: 4768,
   fields: {
-    hdr: 0, proc: 16, old_comm: 120, args_len: 136, args_size: 140, exe_off: 144,
-    flags: 146, pad0: 148, exe: 152, args: 664,
+    hdr: 0, proc: 16, old_comm: 128, args_len: 144, args_size: 148, exe_off: 152,
+    flags: 154, pad0: 156, exe: 160, args: 672,
   },
 };
 
 export const EXIT_EVENT: StructLayout = {
-  size: 136,
-  fields: { hdr: 0, proc: 16, exit_code: 120, pad0: 124, start_ktime: 128 },
+  size: 144,
+  fields: { hdr: 0, proc: 16, exit_code: 128, pad0: 132, start_ktime: 136 },
+};
+
+export const FOLD_KEY: StructLayout = {
+  size: 40,
+  fields: { type: 0, pid: 4, uid: 8, netns: 12, family: 16, port: 18, error: 20, addr: 24 },
+};
+
+export const FOLD_VALUE: StructLayout = {
+  size: 32,
+  fields: { window_start: 0, count: 8, a: 16, b: 24 },
+};
+
+export const FOLD_END_EVENT: StructLayout = {
+  size: 88,
+  fields: { hdr: 0, key: 16, value: 56 },
 };
 
 export const TCP_EVENT: StructLayout = {
-  size: 192,
+  size: 240,
   fields: {
-    hdr: 0, proc: 16, family: 120, lport: 122, rport: 124, direction: 126, pad0: 127,
-    error: 128, pad1: 132, laddr: 136, raddr: 152, duration_ns: 168, bytes_sent: 176,
-    bytes_received: 184,
+    hdr: 0, proc: 16, family: 128, lport: 130, rport: 132, direction: 134, folded: 135,
+    error: 136, pad1: 140, laddr: 144, raddr: 160, duration_ns: 176, bytes_sent: 184,
+    bytes_received: 192, key: 200,
   },
 };
 
-export const UDP_FLOW_KEY: StructLayout = {
-  size: 32,
-  fields: { pid: 0, netns: 4, family: 8, rport: 10, dir: 12, pad0: 13, raddr: 16 },
-};
-
-export const UDP_FLOW: StructLayout = {
-  size: 32,
-  fields: { window_start: 0, datagrams: 8, bytes: 16, errors: 24 },
-};
-
 export const UDP_EVENT: StructLayout = {
-  size: 208,
-  fields: { hdr: 0, proc: 16, key: 120, flow: 152, lport: 184, requested_port: 186, error: 188, laddr: 192 },
+  size: 224,
+  fields: { hdr: 0, proc: 16, key: 128, flow: 168, lport: 200, requested_port: 202, error: 204, laddr: 208 },
 };
 
 export const IPSET_EVENT: StructLayout = {
-  size: 8328,
-  fields: { hdr: 0, proc: 16, result: 120, msg_len: 124, msg_size: 128, index: 132, result_known: 134, pad0: 135, msg: 136 },
+  size: 8336,
+  fields: { hdr: 0, proc: 16, result: 128, msg_len: 132, msg_size: 136, index: 140, result_known: 142, pad0: 143, msg: 144 },
+};
+
+export const FILTER_RULE: StructLayout = {
+  size: 64,
+  fields: { fields: 0, negate: 4, kinds: 8, uid: 12, exe_ino: 16, exe_dev: 24, port: 28, family: 30, addr: 32, mask: 48 },
+};
+
+export const RUNTIME_CONFIG: StructLayout = {
+  size: 40,
+  fields: { rule_set: 0, rule_count: 4, fold_types: 12, fold_keys: 16, pad0: 20, fold_window_ns: 24, udp_window_ns: 32 },
 };
 
 /** C struct name -> mirror */
@@ -121,10 +151,13 @@ export const STRUCTS: Record<string, StructLayout> = {
   exec_event: EXEC_EVENT,
   exit_event: EXIT_EVENT,
   tcp_event: TCP_EVENT,
-  udp_flow_key: UDP_FLOW_KEY,
-  udp_flow: UDP_FLOW,
+  fold_key: FOLD_KEY,
+  fold_value: FOLD_VALUE,
+  fold_end_event: FOLD_END_EVENT,
   udp_event: UDP_EVENT,
   ipset_event: IPSET_EVENT,
+  filter_rule: FILTER_RULE,
+  runtime_config: RUNTIME_CONFIG,
 };
 
 /** Batch framing written by the addon: u32 length, u32 zero, record, padding to 8. */

@@ -40,6 +40,8 @@ export function tcpBody(ev: TcpEvent): string {
   if (ev.kind === 'tcp.close') {
     line += ` ${seconds(ev.durationNs)} sent=${ev.bytesSent} received=${ev.bytesReceived}`;
   }
+  const f = ev.folding;
+  if (f && f.fold.count > 1n) line += ` (x${f.fold.count}${f.incomplete ? ', incomplete' : ''})`;
   return line;
 }
 
@@ -62,9 +64,9 @@ export function udpBody(ev: UdpEvent): string {
       return `${head} connect ${local} -> ${remote} ${uid}${errorSuffix(ev.error)}`;
     default: {
       const arrow = ev.kind === 'udp.send' ? `send ${local} -> ${remote}` : `receive ${local} <- ${remote}`;
-      const f = ev.flow;
-      const errors = f.errors > 0n ? ` errors=${f.errors}` : '';
-      return `${head} ${arrow} ${uid} datagrams=${f.datagrams} bytes=${f.bytes}${errors}${errorSuffix(ev.error)}${ev.incomplete ? ' (incomplete)' : ''}`;
+      const f = ev.folding?.fold;
+      const totals = f ? ` datagrams=${f.count} bytes=${f.a}${f.b > 0n ? ` errors=${f.b}` : ''}` : '';
+      return `${head} ${arrow} ${uid}${totals}${errorSuffix(ev.error)}${ev.folding?.incomplete ? ' (incomplete)' : ''}`;
     }
   }
 }

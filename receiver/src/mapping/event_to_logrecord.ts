@@ -1,6 +1,6 @@
 // AuditEvent -> the fields of an OTel LogRecord. Pure: every lookup it needs
 // (clock, user names, executables) is passed in.
-import type { AuditEvent, ExecEvent, ExitEvent, IpsetEvent, ProcInfo, TcpEvent, UdpEvent } from '../events';
+import type { ExecEvent, ExitEvent, IpsetEvent, ProcInfo, RecordEvent, TcpEvent, UdpEvent } from '../events';
 import type { BootClock } from '../enrich/clock';
 import { toUnixNs } from '../enrich/clock';
 import { ttyName } from '../enrich/tty';
@@ -34,6 +34,8 @@ export interface MappingContext {
   maxArgs: number;
   /** the UDP flow window, reported on send/receive records */
   udpWindowMs: number;
+  /** the redundancy cache's window, reported on folded records */
+  foldWindowMs: number;
   /** the type of an ipset set, when a create of it was seen */
   ipsetType(setName: string | undefined): string | undefined;
 }
@@ -48,7 +50,6 @@ export const EVENT_NAMES = {
   'udp.connect': 'network.udp.connect',
   'udp.send': 'network.udp.send',
   'udp.receive': 'network.udp.receive',
-  'udp.flow_end': 'network.udp.flow_end',
 } as const;
 
 const IPSET_EVENT_NAMES = {
@@ -138,6 +139,16 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
+  if (ev.folding) {
+    const f = ev.folding.fold;
+    a['bpfaudit.repeat.count'] = Number(f.count);
+    a['bpfaudit.repeat.window_ms'] = ctx.foldWindowMs;
+    if (ev.kind === 'tcp.close') {
+      a['bpfaudit.repeat.bytes_sent'] = Number(f.a);
+      a['bpfaudit.repeat.bytes_received'] = Number(f.b);
+    }
+    if (ev.folding.incomplete) a['bpfaudit.repeat.incomplete'] = true;
+  }
   return { attributes: a, body: tcpBody(ev) };
 }
 
@@ -153,11 +164,14 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext) {
     const send = ev.kind === 'udp.send';
     endpointAttributes(a, send ? 'source' : 'destination', ev.localAddress, ev.localPort);
     endpointAttributes(a, send ? 'destination' : 'source', ev.remoteAddress, ev.remotePort);
-    a['bpfaudit.flow.datagrams'] = Number(ev.flow.datagrams);
-    a['bpfaudit.flow.bytes'] = Number(ev.flow.bytes);
-    if (ev.flow.errors > 0n) a['bpfaudit.flow.errors'] = Number(ev.flow.errors);
+    const f = ev.folding?.fold;
+    if (f) {
+      a['bpfaudit.flow.datagrams'] = Number(f.count);
+      a['bpfaudit.flow.bytes'] = Number(f.a);
+      if (f.b > 0n) a['bpfaudit.flow.errors'] = Number(f.b);
+    }
     a['bpfaudit.flow.window_ms'] = ctx.udpWindowMs;
-    if (ev.incomplete) a['bpfaudit.flow.incomplete'] = true;
+    if (ev.folding?.incomplete) a['bpfaudit.flow.incomplete'] = true;
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
   return { attributes: a, body: udpBody(ev) };
@@ -185,12 +199,10 @@ function ipsetRecord(ev: IpsetEvent, ctx: MappingContext) {
   return { attributes: a, body: ipsetBody(ev, errorName) };
 }
 
-function recordParts(ev: AuditEvent, ctx: MappingContext) {
+function recordParts(ev: RecordEvent, ctx: MappingContext) {
   switch (ev.kind) {
     case 'ipset':
       return ipsetRecord(ev, ctx);
-    case 'ipset.message':
-      throw new Error('ipset messages are parsed into ipset events before mapping');
     case 'exec':
       return execRecord(ev, ctx);
     case 'exit':
@@ -204,13 +216,11 @@ function recordParts(ev: AuditEvent, ctx: MappingContext) {
   }
 }
 
-function eventName(ev: AuditEvent): string {
-  if (ev.kind === 'ipset') return IPSET_EVENT_NAMES[ev.command];
-  if (ev.kind === 'ipset.message') return 'ipset';
-  return EVENT_NAMES[ev.kind];
+function eventName(ev: RecordEvent): string {
+  return ev.kind === 'ipset' ? IPSET_EVENT_NAMES[ev.command] : EVENT_NAMES[ev.kind];
 }
 
-export function eventToLogRecord(ev: AuditEvent, ctx: MappingContext): AuditLogRecord {
+export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLogRecord {
   const { attributes, body } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;

@@ -13,8 +13,16 @@ export interface NativeObjectSpec {
   maxEntries?: Record<string, number>;
 }
 
+export interface NativeMapValue {
+  map: string;
+  key: Buffer;
+  value: Buffer;
+}
+
 export interface NativeOpenOptions {
   objects: NativeObjectSpec[];
+  /** written after every object is loaded and before any program is attached */
+  mapValues?: NativeMapValue[];
   ringBufferBytes: number;
   /** record per-program failures instead of throwing on the first (for `check`) */
   bestEffort?: boolean;
@@ -52,6 +60,7 @@ export interface NativeSensor {
   counters(): number[][];
   /** one element of a loaded (non-per-CPU) map; null when the key is absent */
   lookup(map: string, key: Buffer): Buffer | null;
+  update(map: string, key: Buffer, value: Buffer): void;
   close(): void;
 }
 

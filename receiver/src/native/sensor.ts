@@ -36,8 +36,12 @@ export interface KernelCounters {
   lost: Record<string, number>;
   ownerMissing: number;
   exePathTruncated: number;
-  /** sendmmsg/recvmmsg calls with more messages than the byte count covers */
+  /** sendmmsg/recvmmsg calls with more messages than the flows count */
   mmsgPartial: number;
+  /** occurrences counted into an open fold window instead of emitted */
+  folded: number;
+  /** events an ignore rule dropped in the kernel, by event kind */
+  filtered: Record<string, number>;
   /** raw per-CPU values, [counter index][cpu] */
   perCpu: number[][];
 }
@@ -45,12 +49,18 @@ export interface KernelCounters {
 export function summariseCounters(perCpu: number[][]): KernelCounters {
   const sum = (i: number) => (perCpu[i] ?? []).reduce((a, b) => a + b, 0);
   const lost: Record<string, number> = {};
-  for (const [type, name] of Object.entries(TYPE_NAMES)) lost[name] = sum(Number(type));
+  const filtered: Record<string, number> = {};
+  for (const [type, name] of Object.entries(TYPE_NAMES)) {
+    lost[name] = sum(Number(type));
+    filtered[name] = sum(Counter.COUNTER_FILTERED + Number(type));
+  }
   return {
     lost,
     ownerMissing: sum(Counter.COUNTER_OWNER_MISSING),
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
     mmsgPartial: sum(Counter.COUNTER_MMSG_PARTIAL),
+    folded: sum(Counter.COUNTER_FOLDED),
+    filtered,
     perCpu,
   };
 }
@@ -108,6 +118,14 @@ export class Sensor {
   counters(): KernelCounters {
     try {
       return summariseCounters(this.handle.counters());
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  update(map: string, key: Buffer, value: Buffer): void {
+    try {
+      this.handle.update(map, key, value);
     } catch (e) {
       throw wrap(e);
     }
