@@ -49,7 +49,7 @@ describeKernel('bpfaudit CLI', () => {
   });
 
   it('validate accepts a good file', () => {
-    const r = bpfaudit(['validate', '--config', join(projectRoot(), 'config', 'otlp.yaml')]);
+    const r = bpfaudit(['validate', '--config', join(projectRoot(), 'config', 'production.yaml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/valid/);
   });

@@ -3,11 +3,13 @@
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../receiver/src/config/load';
+import { ConfigError, loadConfig, parseConfig, parseConfigWithWarnings } from '../../receiver/src/config/load';
 import { DEFAULT_CONFIG } from '../../receiver/src/config/defaults';
 
 const dir = join(__dirname, '..', 'fixtures', 'config');
 const yamls = (sub: string) => readdirSync(join(dir, sub)).filter((f) => f.endsWith('.yaml'));
+
+const examples = join(__dirname, '..', '..', 'config');
 
 describe('valid configs', () => {
   for (const file of yamls('valid')) {
@@ -15,6 +17,16 @@ describe('valid configs', () => {
       expect(() => parseConfig(readFileSync(join(dir, 'valid', file), 'utf8'), file)).not.toThrow();
     });
   }
+  for (const file of readdirSync(examples).filter((f) => f.endsWith('.yaml'))) {
+    it(`example config/${file}`, () => {
+      expect(() => parseConfig(readFileSync(join(examples, file), 'utf8'), file)).not.toThrow();
+    });
+  }
+
+  it('a rule for a binary this host lacks is a warning, not an error', () => {
+    const { warnings } = parseConfigWithWarnings('filters: { ignore: [ "/nonexistent/sshd|p<22>", { exe: /usr/bin/env } ] }\n', 'w.yaml');
+    expect(warnings).toEqual(['w.yaml:1: filters.ignore[0]: /nonexistent/sshd does not exist on this host: the rule is skipped']);
+  });
 
   it('applies defaults under partial settings and per exporter', () => {
     const c = parseConfig(readFileSync(join(dir, 'valid', 'partial.yaml'), 'utf8'));

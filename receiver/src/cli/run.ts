@@ -1,6 +1,6 @@
 // `bpfaudit run`: until SIGINT/SIGTERM, then detach, drain, flush, summarise.
-import { ConfigError, loadConfig } from '../config/load';
-import type { Config, ExporterConfig } from '../config/types';
+import { ConfigError, loadConfigWithWarnings } from '../config/load';
+import type { ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
 import { Receiver, type ReceiverStats } from '../receiver';
 import { CliError } from './errors';
@@ -18,16 +18,20 @@ export function exportersFromEnv(value: string | undefined, fallback: ExporterCo
   return out;
 }
 
+function perKind(counts: Record<string, number>): string {
+  const nonZero = Object.entries(counts).filter(([, n]) => n > 0);
+  return nonZero.length ? nonZero.map(([k, n]) => `${k}:${n}`).join(',') : '0';
+}
+
 export function summary(stats: ReceiverStats): string {
-  const lost = Object.entries(stats.kernel.lost).filter(([, n]) => n > 0);
   return [
     `bpfaudit: ${stats.emitted} records from ${stats.decoded} events in ${stats.batches} batches`,
     `malformed=${stats.malformed}`,
-    `kernel lost=${lost.length ? lost.map(([k, n]) => `${k}:${n}`).join(',') : 0}`,
+    `kernel lost=${perKind(stats.kernel.lost)}`,
+    `filtered=${perKind(stats.kernel.filtered)}`,
+    `folded=${stats.kernel.folded}`,
     `owner_missing=${stats.kernel.ownerMissing}`,
     `folds_evicted=${stats.folds.evicted}`,
-    `kernel filtered=${Object.values(stats.kernel.filtered).reduce((a, b) => a + b, 0)}`,
-    `kernel folded=${stats.kernel.folded}`,
   ].join(' ');
 }
 
@@ -38,7 +42,9 @@ export async function reload(receiver: Receiver, configPath: string | undefined)
     return;
   }
   try {
-    const result = await receiver.reload(loadConfig(configPath));
+    const { config, warnings } = loadConfigWithWarnings(configPath);
+    for (const w of warnings) process.stderr.write(`bpfaudit: warning: ${w}\n`);
+    const result = await receiver.reload(config);
     const note = result.ignored.length ? `; not applied: ${result.ignored.join(', ')}` : '';
     process.stderr.write(`bpfaudit: reloaded ${configPath}${note}\n`);
   } catch (e) {
@@ -48,8 +54,9 @@ export async function reload(receiver: Receiver, configPath: string | undefined)
 }
 
 export async function run(configPath: string | undefined): Promise<number> {
-  const config: Config = loadConfig(configPath);
+  const { config, warnings } = loadConfigWithWarnings(configPath);
   if (!configPath) config.exporters = exportersFromEnv(process.env.OTEL_LOGS_EXPORTER, config.exporters);
+  for (const w of warnings) process.stderr.write(`bpfaudit: warning: ${w}\n`);
   const blockers = startupBlockers();
   if (blockers.length) throw new CliError(`cannot start:\n  ${blockers.join('\n  ')}`);
 

@@ -1,8 +1,8 @@
 // `bpfaudit validate --config FILE`: every problem at once, non-zero on any.
-import { loadConfig } from '../config/load';
+import { loadConfigWithWarnings } from '../config/load';
 
 export function validate(path: string): number {
-  loadConfig(path);
+  for (const w of loadConfigWithWarnings(path).warnings) process.stdout.write(`warning: ${w}\n`);
   process.stdout.write(`${path}: valid\n`);
   return 0;
 }

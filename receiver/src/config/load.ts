@@ -33,7 +33,17 @@ function merge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
+export interface LoadedConfig {
+  config: Config;
+  /** notes about a valid file, e.g. a rule for a binary this host does not have */
+  warnings: string[];
+}
+
 export function parseConfig(text: string, file = '<config>'): Config {
+  return parseConfigWithWarnings(text, file).config;
+}
+
+export function parseConfigWithWarnings(text: string, file = '<config>'): LoadedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
@@ -41,19 +51,25 @@ export function parseConfig(text: string, file = '<config>'): Config {
     line: lines.linePos(e.pos[0]).line,
     message: `YAML syntax: ${e.message.split('\n')[0]}`,
   }));
+  const warnings: string[] = [];
   if (problems.length === 0 && doc.contents !== null) {
     const v = new Validator(lines);
     v.check(doc.contents as Node, CONFIG_SCHEMA, '');
     problems.push(...v.problems);
+    warnings.push(...v.warnings.map((w) => formatProblem(file, w)));
   }
   if (problems.length) throw new ConfigError(file, problems);
   const config = merge(DEFAULT_CONFIG, doc.toJS() ?? {});
   config.exporters = config.exporters.map((e) => ({ ...EXPORTER_DEFAULTS[e.type], ...e }) as typeof e);
-  return config;
+  return { config, warnings };
 }
 
 export function loadConfig(path: string | undefined): Config {
-  if (path === undefined) return structuredClone(DEFAULT_CONFIG);
+  return loadConfigWithWarnings(path).config;
+}
+
+export function loadConfigWithWarnings(path: string | undefined): LoadedConfig {
+  if (path === undefined) return { config: structuredClone(DEFAULT_CONFIG), warnings: [] };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -61,5 +77,5 @@ export function loadConfig(path: string | undefined): Config {
     const err = e as NodeJS.ErrnoException;
     throw new ConfigError(path, [{ path: '', line: 1, message: `cannot read: ${err.code ?? err.message}` }]);
   }
-  return parseConfig(text, path);
+  return parseConfigWithWarnings(text, path);
 }

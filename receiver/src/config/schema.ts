@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { KIND_TYPES, parseCidr, parseExe, parseKinds, parseNetlog } from '../filters/ignore_rule';
 
-/** A semantic check: undefined when fine, else the problem. */
-export type Check = (value: string) => string | undefined;
+/** A semantic check: undefined when fine, a string for an error, { warning } for a note. */
+export type Check = (value: string) => string | { warning: string } | undefined;
 
 export type SchemaNode =
   | { kind: 'bool' }
@@ -13,7 +13,7 @@ export type SchemaNode =
   | { kind: 'negatable'; min: number; max: number }
   | { kind: 'either'; string: SchemaNode & { kind: 'string' }; object: SchemaNode & { kind: 'object' } }
   | { kind: 'scalar' }
-  | { kind: 'object'; fields: Record<string, SchemaNode>; required?: readonly string[] }
+  | { kind: 'object'; fields: Record<string, SchemaNode>; required?: readonly string[]; emptyMessage?: string }
   | { kind: 'map'; values: SchemaNode }
   | { kind: 'array'; items: SchemaNode; minItems?: number; unique?: boolean; check?: (values: string[]) => string | undefined }
   | { kind: 'tagged'; tag: string; variants: Record<string, SchemaNode & { kind: 'object' }> };
@@ -31,20 +31,27 @@ function probe(check: () => void): string | undefined {
   }
 }
 
-const existingExe: Check = (v) =>
-  probe(() => parseExe(v)) ?? (existsSync(v.replace(/^!/, '').trim()) ? undefined : `${v.replace(/^!/, '').trim()} does not exist`);
+/** A rule for a binary this host does not have stays in the file but cannot match: a warning, not an error. */
+function missingExe(path: string): { warning: string } | undefined {
+  return existsSync(path) ? undefined : { warning: `${path} does not exist on this host: the rule is skipped` };
+}
 
-const netlogLine: Check = (v) =>
-  probe(() => {
-    const spec = parseNetlog(v);
-    if (spec.exe && !existsSync(spec.exe.value)) throw new Error(`${spec.exe.value} does not exist`);
+const existingExe: Check = (v) => probe(() => parseExe(v)) ?? missingExe(v.replace(/^!/, '').trim());
+
+const netlogLine: Check = (v) => {
+  let exe: string | undefined;
+  const problem = probe(() => {
+    exe = parseNetlog(v).exe?.value;
   });
+  return problem ?? (exe ? missingExe(exe) : undefined);
+};
 
 const IGNORE_RULE: SchemaNode = {
   kind: 'either',
   string: { kind: 'string', describe: 'netlog syntax /path|i<ip>|p<port>', check: netlogLine },
   object: {
     kind: 'object',
+    emptyMessage: 'an empty rule would ignore everything',
     fields: {
       exe: { kind: 'string', describe: 'an absolute path, optionally "!"-prefixed', check: existingExe },
       uid: { kind: 'negatable', min: 0, max: 0xfffffffe },

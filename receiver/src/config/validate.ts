@@ -40,6 +40,7 @@ function describe(node: SchemaNode): string {
 
 export class Validator {
   readonly problems: ConfigProblem[] = [];
+  readonly warnings: ConfigProblem[] = [];
 
   constructor(private readonly lines: LineCounter) {}
 
@@ -71,7 +72,8 @@ export class Validator {
         else if (schema.pattern && !schema.pattern.test(v)) bad();
         else if (schema.check) {
           const problem = schema.check(v);
-          if (problem) this.fail(path, node, problem);
+          if (typeof problem === 'string') this.fail(path, node, problem);
+          else if (problem) this.warnings.push({ path, line: this.line(node), message: problem.warning });
         }
         return;
       }
@@ -137,6 +139,7 @@ export class Validator {
           }
           this.check(pair.value as Node, field, at);
         }
+        if (schema.emptyMessage && node.items.length === 0) this.fail(path, node, schema.emptyMessage);
         for (const req of schema.required ?? []) {
           if (!seen.has(req)) this.fail(path ? `${path}.${req}` : req, node, 'is required');
         }

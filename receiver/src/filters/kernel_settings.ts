@@ -2,6 +2,7 @@
 // in force) and struct runtime_config (which set, fold kinds, keys and
 // windows). Written before the probes attach, and again on reload: the new
 // rules go into the set not in force, then one write flips to them.
+import { existsSync } from 'node:fs';
 import type { Config, DedupKey, DedupKind } from '../config/types';
 import { FILTER_MAX_RULES, FoldKeyField, RUNTIME_CONFIG } from '../decode/layout';
 import type { NativeMapValue } from '../native/native';
@@ -15,9 +16,13 @@ const FOLD_KEY_BITS: Record<DedupKey, number> = {
   service_port: FoldKeyField.FOLD_KEY_PORT,
 };
 
+/** Rules naming a binary this host does not have cannot match and are left out. */
 export function compileIgnoreRules(rules: Config['filters']['ignore']): Buffer[] {
-  checkRuleCount(rules.length);
-  return rules.map((r) => encodeRule(typeof r === 'string' ? parseNetlog(r) : parseStructured(r)));
+  const specs = rules
+    .map((r) => (typeof r === 'string' ? parseNetlog(r) : parseStructured(r)))
+    .filter((s) => !s.exe || existsSync(s.exe.value));
+  checkRuleCount(specs.length);
+  return specs.map((s) => encodeRule(s));
 }
 
 function u32(n: number): Buffer {
@@ -73,6 +78,6 @@ export class KernelSettings {
   /** Records that the writes of next() were made. */
   committed(config: Config): void {
     this.ruleSet = this.ruleSet === 0 ? 1 : 0;
-    this.counts[this.ruleSet] = config.filters.ignore.length;
+    this.counts[this.ruleSet] = compileIgnoreRules(config.filters.ignore).length;
   }
 }
