@@ -1,7 +1,7 @@
 // The pipeline: sensor batches -> decode -> enrich/map -> OTel logger ->
 // exporters. Owns the sensor, the fold windows, the kernel-side settings
 // and the LoggerProvider, and swaps the last two on reload.
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
@@ -11,6 +11,9 @@ import { Containers } from './enrich/containers';
 import { Executables } from './enrich/executables';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
+import { DeliveryProcessor, type DeliveryStats } from './delivery/delivery_processor';
+import { SpoolingOtlpExporter, type OtlpDeliveryStats } from './delivery/spooling_otlp_exporter';
+import { statsRecord, type LossTotals } from './stats/stats_record';
 import { KernelSettings } from './filters/kernel_settings';
 import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
@@ -22,6 +25,12 @@ import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
 import { probeObjects } from './probes';
 
+export interface ExporterStats extends DeliveryStats {
+  type: string;
+  /** OTLP exporters: what the collector acknowledged, and the spool */
+  otlp?: OtlpDeliveryStats;
+}
+
 export interface ReceiverStats {
   batches: number;
   decoded: number;
@@ -29,6 +38,7 @@ export interface ReceiverStats {
   emitted: number;
   folds: FoldStats;
   kernel: KernelCounters;
+  exporters: ExporterStats[];
 }
 
 export interface ReceiverOptions {
@@ -49,6 +59,8 @@ const FOLD_GRACE_NS = 200_000_000n;
 interface Output {
   provider: LoggerProvider;
   logger: Logger;
+  processors: DeliveryProcessor[];
+  types: string[];
 }
 
 type Folded = TcpEvent | UdpEvent;
@@ -65,7 +77,11 @@ export class Receiver {
   private readonly stats = { batches: 0, decoded: 0, malformed: 0, emitted: 0 };
   private output: Output;
   private sensor: Sensor | undefined;
+  private stopped = false;
+  private finalKernel: KernelCounters | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private lastTotals: LossTotals | undefined;
 
   constructor(
     private config: Config,
@@ -85,21 +101,16 @@ export class Receiver {
   }
 
   private buildOutput(config: Config): Output {
-    const exporters = this.options.exporters ?? config.exporters.map(createExporter);
+    const report = (m: string) => this.options.onError?.(new Error(m));
+    const exporters = this.options.exporters ?? config.exporters.map((e, i) => createExporter(e, i, report));
     const { queue_size, export_batch_size, flush_interval_ms } = config.limits;
-    const provider = new LoggerProvider({
-      resource: buildResource(config.resource.attributes),
-      processors: exporters.map(
-        (exporter) =>
-          new BatchLogRecordProcessor({
-            exporter,
-            maxQueueSize: queue_size,
-            maxExportBatchSize: Math.min(export_batch_size, queue_size),
-            scheduledDelayMillis: flush_interval_ms,
-          }),
-      ),
-    });
-    return { provider, logger: provider.getLogger('bpfaudit', packageVersion()) };
+    const processors = exporters.map(
+      (exporter) =>
+        new DeliveryProcessor(exporter, { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, highWater: queue_size }, report),
+    );
+    const provider = new LoggerProvider({ resource: buildResource(config.resource.attributes), processors });
+    const types = this.options.exporters ? exporters.map(() => 'custom') : config.exporters.map((e) => e.type);
+    return { provider, logger: provider.getLogger('bpfaudit', packageVersion()), processors, types };
   }
 
   /** Loads and attaches the probes and starts draining. Throws SensorError naming the failing step. */
@@ -116,6 +127,46 @@ export class Receiver {
       { maxBatchBytes: limits.batch_bytes, maxInflight: limits.max_inflight_batches, pollMs: limits.poll_ms },
     );
     this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
+    this.statsTimer = setInterval(() => this.emitStats(), limits.stats_interval_ms);
+  }
+
+  /** The periodic bpfaudit.stats record: every loss counter, in the log stream itself. */
+  private emitStats(): void {
+    try {
+      const totals = this.lossTotals();
+      const r = statsRecord(totals, this.lastTotals, this.config.limits.stats_interval_ms, toUnixNs(this.native.bootTimeNs(), this.clock));
+      this.lastTotals = totals;
+      this.output.logger.emit({
+        eventName: r.eventName,
+        timestamp: nsToHrTime(r.timeUnixNs),
+        observedTimestamp: nsToHrTime(r.observedUnixNs),
+        severityNumber: r.severityNumber,
+        severityText: r.severityText,
+        body: r.body,
+        attributes: r.attributes,
+      });
+    } catch (e) {
+      this.options.onError?.(e as Error);
+    }
+  }
+
+  private lossTotals(): LossTotals {
+    const s = this.statistics();
+    return {
+      kernelLost: s.kernel.lost,
+      kernelFiltered: s.kernel.filtered,
+      kernelFolded: s.kernel.folded,
+      ownerMissing: s.kernel.ownerMissing,
+      malformed: s.malformed,
+      emitted: s.emitted,
+      foldsEvicted: s.folds.evicted,
+      exportFailed: s.exporters.reduce((n, e) => n + e.failed + (e.otlp?.failed ?? 0), 0),
+      exportRejected: s.exporters.reduce((n, e) => n + (e.otlp?.rejected ?? 0), 0),
+      exported: s.exporters.reduce((n, e) => n + (e.otlp?.exported ?? 0), 0),
+      spoolOverflow: s.exporters.reduce((n, e) => n + (e.otlp?.spool.overflowRecords ?? 0), 0),
+      spoolBytes: s.exporters.reduce((n, e) => n + (e.otlp?.spool.bytes ?? 0), 0),
+      queued: s.exporters.reduce((n, e) => n + e.queued, 0),
+    };
   }
 
   /**
@@ -183,7 +234,8 @@ export class Receiver {
     this.stats.emitted++;
   }
 
-  handleBatch(batch: Buffer): void {
+  /** Resolves when every exporter has room again: until then the addon stops draining the ring. */
+  handleBatch(batch: Buffer): void | Promise<void> {
     const events: AuditEvent[] = [];
     const result = decodeBatch(batch, events);
     this.stats.batches++;
@@ -218,24 +270,47 @@ export class Receiver {
           }
       }
     }
+    const full = this.output.processors.filter((p) => !p.hasRoom());
+    if (full.length) return Promise.all(full.map((p) => p.waitForRoom())).then(() => undefined);
+  }
+
+  private exporterStats(): ExporterStats[] {
+    return this.output.processors.map((p, i) => ({
+      type: this.output.types[i],
+      ...p.stats(),
+      ...(p.exporter instanceof SpoolingOtlpExporter ? { otlp: p.exporter.stats() } : {}),
+    }));
   }
 
   statistics(): ReceiverStats {
-    return { ...this.stats, folds: this.folds.stats(), kernel: this.sensor ? this.sensor.counters() : NO_KERNEL };
+    return {
+      ...this.stats,
+      folds: this.folds.stats(),
+      kernel: this.sensor && !this.stopped ? this.sensor.counters() : (this.finalKernel ?? NO_KERNEL),
+      exporters: this.exporterStats(),
+    };
   }
 
-  /** Detaches, delivers the ring's tail, closes open fold windows, flushes every exporter. */
+  /**
+   * Detaches, delivers the ring's tail, closes open fold windows, flushes
+   * every exporter, and keeps sending what is spooled until the shutdown
+   * timeout; what is still spooled then is sent by the next start.
+   */
   async stop(): Promise<ReceiverStats> {
     if (this.sweeper) clearInterval(this.sweeper);
-    let kernel = NO_KERNEL;
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    const deadline = Date.now() + this.config.limits.shutdown_timeout_ms;
     if (this.sensor) {
       await this.sensor.stop();
       this.folds.flush();
-      kernel = this.sensor.counters();
+      this.finalKernel = this.sensor.counters();
+      this.stopped = true;
       this.sensor.close();
     }
     await this.output.provider.forceFlush();
+    for (const p of this.output.processors) if (p.exporter instanceof SpoolingOtlpExporter) await p.exporter.drain(deadline);
+    const stats = this.statistics();
     await this.output.provider.shutdown();
-    return { ...this.stats, folds: this.folds.stats(), kernel };
+    return stats;
   }
 }

@@ -33,7 +33,7 @@ describeKernel('OTLP export end to end', () => {
         config,
         [
           'exporters:',
-          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol} }`,
+          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${join(dir, 'spool-' + protocol.replace('/', '-'))}" } }`,
           'resource:',
           '  attributes: { deployment.environment.name: e2e }',
           'limits: { flush_interval_ms: 50 }',

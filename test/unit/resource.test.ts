@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseResourceAttributes, resourceAttributes } from '../../receiver/src/otel/resource';
-import { otlpProtocol, otlpUrl } from '../../receiver/src/exporters/factory';
+import { otlpClientOptions, otlpProtocol, otlpUrl, parseHeaders } from '../../receiver/src/exporters/otlp_settings';
 import { exportersFromEnv } from '../../receiver/src/cli/run';
 import { ttyName } from '../../receiver/src/enrich/tty';
 import { parsePasswd } from '../../receiver/src/enrich/users';
+import { EXPORTER_DEFAULTS } from '../../receiver/src/config/defaults';
+import type { OtlpExporterConfig } from '../../receiver/src/config/types';
+
+const OTLP = (o: Partial<OtlpExporterConfig>): OtlpExporterConfig => ({ type: 'otlp', ...structuredClone(EXPORTER_DEFAULTS.otlp), ...o });
 import { formatIPv6 } from '../../receiver/src/decode/inet';
 
 describe('resource', () => {
@@ -20,17 +24,28 @@ describe('resource', () => {
 
 describe('otlp exporter settings', () => {
   it('config beats environment, environment beats the default', () => {
-    expect(otlpProtocol({ type: 'otlp', protocol: 'http/json' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBe('http/json');
-    expect(otlpProtocol({ type: 'otlp' }, { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json' })).toBe('http/json');
-    expect(otlpProtocol({ type: 'otlp' }, {})).toBe('http/protobuf');
-    expect(() => otlpProtocol({ type: 'otlp' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/not supported/);
+    expect(otlpProtocol(OTLP({ protocol: 'http/json' }), { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).toBe('http/json');
+    expect(otlpProtocol(OTLP({}), { OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(otlpProtocol(OTLP({}), {})).toBe('http/protobuf');
+    expect(() => otlpProtocol(OTLP({}), { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/not supported/);
   });
-  it('treats the configured endpoint as a base URL', () => {
-    expect(otlpUrl({ type: 'otlp', endpoint: 'http://c:4318/' })).toBe('http://c:4318/v1/logs');
-    expect(otlpUrl({ type: 'otlp' })).toBeUndefined();
+  it('treats the configured endpoint and OTEL_EXPORTER_OTLP_ENDPOINT as base URLs, the LOGS variable as the URL', () => {
+    expect(otlpUrl(OTLP({ endpoint: 'http://c:4318/' }), {})).toBe('http://c:4318/v1/logs');
+    expect(otlpUrl(OTLP({}), { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://x:4318' })).toBe('https://x:4318/v1/logs');
+    expect(otlpUrl(OTLP({}), { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'https://x/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://y' })).toBe('https://x/custom');
+    expect(otlpUrl(OTLP({}), {})).toBe('http://localhost:4318/v1/logs');
+  });
+  it('reads headers, timeout, compression and certificates from the environment', () => {
+    expect(parseHeaders('api-key=a%3Db, x = y ,bad')).toEqual({ 'api-key': 'a=b', x: 'y' });
+    const o = otlpClientOptions(OTLP({ headers: { x: 'cfg' } }), {
+      OTEL_EXPORTER_OTLP_HEADERS: 'x=env,y=1', OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: '/k.pem',
+    });
+    expect(o).toMatchObject({ headers: { x: 'cfg', y: '1' }, timeoutMs: 2500, gzip: false, tls: { caFile: '/ca.pem', keyFile: '/k.pem' } });
+    expect(otlpClientOptions(OTLP({}), {}).gzip).toBe(true);
   });
   it('OTEL_LOGS_EXPORTER picks exporters when there is no config file', () => {
-    expect(exportersFromEnv('otlp,console', [])).toEqual([{ type: 'otlp' }, { type: 'stdout', format: 'text' }]);
+    expect(exportersFromEnv('otlp,console', [])).toEqual([OTLP({}), { type: 'stdout', format: 'text' }]);
     expect(() => exportersFromEnv('none', [])).toThrow(/nothing to write/);
     expect(() => exportersFromEnv('zipkin', [])).toThrow(/unknown exporter zipkin/);
   });

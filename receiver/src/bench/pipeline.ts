@@ -3,7 +3,7 @@
 // until a local server has accepted every record.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CONFIG } from '../config/defaults';
+import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
 import { execRecord, exitRecord, frameBatch, tcpRecord } from '../decode/encode';
 import { EventType } from '../decode/layout';
 import { Receiver } from '../receiver';
@@ -55,7 +55,7 @@ async function acceptingServer() {
 export async function pipelineThroughput(total: number, batchEvents = 2000): Promise<PipelineResult> {
   const { server, stats, url } = await acceptingServer();
   const config = structuredClone(DEFAULT_CONFIG);
-  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf' }];
+  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp) }];
   config.limits.queue_size = total;
   config.limits.export_batch_size = 8192;
   const receiver = new Receiver(config);

@@ -1,4 +1,5 @@
 // `bpfaudit run`: until SIGINT/SIGTERM, then detach, drain, flush, summarise.
+import { EXPORTER_DEFAULTS } from '../config/defaults';
 import { ConfigError, loadConfigWithWarnings } from '../config/load';
 import type { ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
@@ -10,7 +11,7 @@ export function exportersFromEnv(value: string | undefined, fallback: ExporterCo
   if (!value) return fallback;
   const out: ExporterConfig[] = [];
   for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (name === 'otlp') out.push({ type: 'otlp' });
+    if (name === 'otlp') out.push({ type: 'otlp', ...structuredClone(EXPORTER_DEFAULTS.otlp) });
     else if (name === 'console') out.push({ type: 'stdout', format: 'text' });
     else if (name !== 'none') throw new CliError(`OTEL_LOGS_EXPORTER=${value}: unknown exporter ${name} (otlp, console, none)`);
   }
@@ -32,6 +33,11 @@ export function summary(stats: ReceiverStats): string {
     `folded=${stats.kernel.folded}`,
     `owner_missing=${stats.kernel.ownerMissing}`,
     `folds_evicted=${stats.folds.evicted}`,
+    ...stats.exporters.map((e, i) => {
+      const o = e.otlp;
+      const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords}` : '';
+      return `exporter[${i}]=${e.type} delivered=${e.delivered} failed=${e.failed}${otlp}`;
+    }),
   ].join(' ');
 }
 

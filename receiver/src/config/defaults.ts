@@ -26,6 +26,8 @@ export const DEFAULT_CONFIG: Config = {
     export_batch_size: 2048,
     flush_interval_ms: 1000,
     fold_entries: 65536,
+    stats_interval_ms: 60_000,
+    shutdown_timeout_ms: 10_000,
   },
 };
 
@@ -33,5 +35,8 @@ export const DEFAULT_CONFIG: Config = {
 export const EXPORTER_DEFAULTS = {
   stdout: { format: 'text' },
   file: { format: 'jsonl' },
-  otlp: {},
+  otlp: {
+    retry: { initial_ms: 500, max_ms: 30_000 },
+    spool: { dir: '/var/lib/bpfaudit/spool', max_bytes: 256 << 20 },
+  },
 } as const;

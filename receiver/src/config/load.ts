@@ -60,7 +60,7 @@ export function parseConfigWithWarnings(text: string, file = '<config>'): Loaded
   }
   if (problems.length) throw new ConfigError(file, problems);
   const config = merge(DEFAULT_CONFIG, doc.toJS() ?? {});
-  config.exporters = config.exporters.map((e) => ({ ...EXPORTER_DEFAULTS[e.type], ...e }) as typeof e);
+  config.exporters = config.exporters.map((e) => merge(EXPORTER_DEFAULTS[e.type] as unknown as typeof e, e));
   return { config, warnings };
 }
 

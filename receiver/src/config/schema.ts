@@ -36,6 +36,8 @@ function missingExe(path: string): { warning: string } | undefined {
   return existsSync(path) ? undefined : { warning: `${path} does not exist on this host: the rule is skipped` };
 }
 
+const readable: Check = (v) => (existsSync(v) ? undefined : `${v} does not exist`);
+
 const existingExe: Check = (v) => probe(() => parseExe(v)) ?? missingExe(v.replace(/^!/, '').trim());
 
 const netlogLine: Check = (v) => {
@@ -118,6 +120,20 @@ export const CONFIG_SCHEMA: SchemaNode = {
               protocol: { kind: 'string', enum: ['http/protobuf', 'http/json'] },
               headers: { kind: 'map', values: { kind: 'string' } },
               timeout_ms: int(1, 600_000),
+              compression: { kind: 'string', enum: ['gzip', 'none'] },
+              tls: {
+                kind: 'object',
+                fields: {
+                  ca_file: { kind: 'string', describe: 'a readable file', check: readable },
+                  cert_file: { kind: 'string', describe: 'a readable file', check: readable },
+                  key_file: { kind: 'string', describe: 'a readable file', check: readable },
+                },
+              },
+              retry: { kind: 'object', fields: { initial_ms: int(10, 600_000), max_ms: int(10, 3_600_000) } },
+              spool: {
+                kind: 'object',
+                fields: { dir: { kind: 'string', pattern: /^\/./, describe: 'an absolute path' }, max_bytes: int(1 << 20, 2 ** 40) },
+              },
             },
           },
         },
@@ -135,6 +151,8 @@ export const CONFIG_SCHEMA: SchemaNode = {
         export_batch_size: int(1, 1 << 20),
         flush_interval_ms: int(1, 600_000),
         fold_entries: int(16, 1 << 22),
+        stats_interval_ms: int(100, 86_400_000),
+        shutdown_timeout_ms: int(0, 600_000),
       },
     },
   },

@@ -22,6 +22,13 @@ export interface OtlpExporterConfig {
   protocol?: OtlpProtocol;
   headers?: Record<string, string>;
   timeout_ms?: number;
+  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else gzip */
+  compression?: 'gzip' | 'none';
+  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY */
+  tls?: { ca_file?: string; cert_file?: string; key_file?: string };
+  retry: { initial_ms: number; max_ms: number };
+  /** batches wait here, on disk, until the collector acknowledges them */
+  spool: { dir: string; max_bytes: number };
 }
 
 export type ExporterConfig = StdoutExporterConfig | FileExporterConfig | OtlpExporterConfig;
@@ -64,5 +71,9 @@ export interface Config {
     flush_interval_ms: number;
     /** entries of the kernel's fold table (LRU): UDP flows and the redundancy cache */
     fold_entries: number;
+    /** a bpfaudit.stats record every this many ms */
+    stats_interval_ms: number;
+    /** SIGTERM: how long to keep delivering what is queued and spooled */
+    shutdown_timeout_ms: number;
   };
 }

@@ -1,0 +1,104 @@
+// Replaces the SDK's BatchLogRecordProcessor, which drops records silently
+// when its queue is full. This one never drops: the queue is bounded by
+// backpressure instead. When it holds more than `highWater` records the
+// receiver waits on waitForRoom() before releasing the batch to the addon,
+// the addon stops draining, and the kernel's ring buffer absorbs the
+// burst; only if that overflows are events lost, counted by kind in the kernel.
+import type { Context } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+
+export interface DeliveryOptions {
+  maxBatch: number;
+  flushIntervalMs: number;
+  highWater: number;
+}
+
+export interface DeliveryStats {
+  queued: number;
+  /** records the exporter took (for OTLP: spooled) */
+  delivered: number;
+  /** records an exporter failed to take (e.g. a file that cannot be written) */
+  failed: number;
+}
+
+export class DeliveryProcessor implements LogRecordProcessor {
+  private queue: ReadableLogRecord[] = [];
+  private exporting: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: (() => void)[] = [];
+  private readonly counts = { delivered: 0, failed: 0 };
+  private closed = false;
+
+  constructor(
+    readonly exporter: LogRecordExporter,
+    private readonly options: DeliveryOptions,
+    private readonly onError: (message: string) => void = () => {},
+  ) {}
+
+  onEmit(record: SdkLogRecord, _context?: Context): void {
+    this.queue.push(record);
+    if (this.queue.length >= this.options.maxBatch) this.kick();
+    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+  }
+
+  hasRoom(): boolean {
+    return this.queue.length < this.options.highWater;
+  }
+
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.exporting && this.queue.length) this.exporting = this.exportAll().finally(() => (this.exporting = undefined));
+  }
+
+  private async exportAll(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      const error = await this.exportOnce(batch);
+      if (error) {
+        this.counts.failed += batch.length;
+        this.onError(`an exporter lost ${batch.length} records: ${error.message}`);
+      } else {
+        this.counts.delivered += batch.length;
+      }
+      if (this.hasRoom()) this.waiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  private exportOnce(batch: ReadableLogRecord[]): Promise<Error | undefined> {
+    return new Promise((resolve) => {
+      try {
+        this.exporter.export(batch, (r) => resolve(r.code === ExportResultCode.SUCCESS ? undefined : (r.error ?? new Error('export failed'))));
+      } catch (e) {
+        resolve(e as Error);
+      }
+    });
+  }
+
+  async forceFlush(): Promise<void> {
+    while (this.queue.length || this.exporting) {
+      this.kick();
+      await this.exporting;
+    }
+    await this.exporter.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.forceFlush();
+    this.waiters.splice(0).forEach((w) => w());
+    await this.exporter.shutdown();
+  }
+
+  stats(): DeliveryStats {
+    return { queued: this.queue.length, ...this.counts };
+  }
+}

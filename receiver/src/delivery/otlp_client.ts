@@ -1,0 +1,108 @@
+// One OTLP/HTTP logs request and what the collector said, classified the
+// way the OTLP specification asks: success (maybe partial), retryable
+// (429, 502, 503, 504 and connection failures, with Retry-After), or final.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { gzipSync } from 'node:zlib';
+import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+
+export type Protocol = 'http/protobuf' | 'http/json';
+
+export interface OtlpClientOptions {
+  url: string;
+  protocol: Protocol;
+  headers: Record<string, string>;
+  gzip: boolean;
+  timeoutMs: number;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+export type SendResult =
+  | { kind: 'ok'; rejected: number; message?: string }
+  | { kind: 'retry'; afterMs?: number; reason: string }
+  | { kind: 'fail'; reason: string };
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/** Retry-After: seconds, or an HTTP date. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function contentType(protocol: Protocol): string {
+  return protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+}
+
+export class OtlpClient {
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly https: boolean;
+
+  constructor(private readonly options: OtlpClientOptions) {
+    const url = new URL(options.url);
+    this.https = url.protocol === 'https:';
+    const tls = options.tls ?? {};
+    this.agent = this.https
+      ? new HttpsAgent({
+          keepAlive: true,
+          ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+          cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+          key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+        })
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  send(payload: Uint8Array): Promise<SendResult> {
+    const body = this.options.gzip ? gzipSync(payload) : Buffer.from(payload);
+    const headers: Record<string, string | number> = {
+      ...this.options.headers,
+      'content-type': contentType(this.options.protocol),
+      'content-length': body.length,
+    };
+    if (this.options.gzip) headers['content-encoding'] = 'gzip';
+    const request = this.https ? httpsRequest : httpRequest;
+    return new Promise((resolve) => {
+      const req = request(this.options.url, { method: 'POST', headers, agent: this.agent, timeout: this.options.timeoutMs }, (res) => {
+        collect(res).then(
+          (data) => resolve(this.classify(res, data)),
+          (e: Error) => resolve({ kind: 'retry', reason: `reading the response: ${e.message}` }),
+        );
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer in ${this.options.timeoutMs} ms`)));
+      req.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'retry', reason: e.code ?? e.message }));
+      req.end(body);
+    });
+  }
+
+  private classify(res: IncomingMessage, data: Buffer): SendResult {
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      try {
+        const serializer = this.options.protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+        const partial = data.length ? serializer.deserializeResponse(data).partialSuccess : undefined;
+        return { kind: 'ok', rejected: Number(partial?.rejectedLogRecords ?? 0), message: partial?.errorMessage || undefined };
+      } catch {
+        return { kind: 'ok', rejected: 0 };
+      }
+    }
+    const reason = `HTTP ${status}${data.length ? `: ${data.toString('utf8').slice(0, 200)}` : ''}`;
+    if (RETRYABLE.has(status)) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), reason };
+    return { kind: 'fail', reason };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function collect(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('error', reject);
+  });
+}

@@ -1,0 +1,54 @@
+// The effective settings of an otlp exporter: the config file first, then
+// the standard OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_* variables,
+// then the defaults of the OTLP specification.
+import type { OtlpExporterConfig } from '../config/types';
+import type { OtlpClientOptions, Protocol } from '../delivery/otlp_client';
+
+type Env = Record<string, string | undefined>;
+
+function pick(env: Env, name: string): string | undefined {
+  return env[`OTEL_EXPORTER_OTLP_LOGS_${name}`] ?? env[`OTEL_EXPORTER_OTLP_${name}`];
+}
+
+/** k1=v1,k2=v2 with percent-encoded values. */
+export function parseHeaders(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (raw ?? '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export function otlpProtocol(config: OtlpExporterConfig, env: Env = process.env): Protocol {
+  if (config.protocol) return config.protocol;
+  const fromEnv = pick(env, 'PROTOCOL');
+  if (fromEnv === 'http/json' || fromEnv === 'http/protobuf') return fromEnv;
+  if (fromEnv) throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${fromEnv} is not supported (http/protobuf or http/json)`);
+  return 'http/protobuf';
+}
+
+/** The logs URL: a configured or OTEL_EXPORTER_OTLP_ENDPOINT base gets /v1/logs; the LOGS variable is used as is. */
+export function otlpUrl(config: OtlpExporterConfig, env: Env = process.env): string {
+  if (config.endpoint) return config.endpoint.replace(/\/+$/, '') + '/v1/logs';
+  if (env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) return env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT;
+  return (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '') + '/v1/logs';
+}
+
+export function otlpClientOptions(config: OtlpExporterConfig, env: Env = process.env): OtlpClientOptions {
+  const compression = config.compression ?? pick(env, 'COMPRESSION') ?? 'gzip';
+  const timeout = config.timeout_ms ?? Number(pick(env, 'TIMEOUT') ?? 10_000);
+  return {
+    url: otlpUrl(config, env),
+    protocol: otlpProtocol(config, env),
+    headers: { ...parseHeaders(pick(env, 'HEADERS')), ...config.headers },
+    gzip: compression === 'gzip',
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000,
+    tls: {
+      caFile: config.tls?.ca_file ?? pick(env, 'CERTIFICATE'),
+      certFile: config.tls?.cert_file ?? pick(env, 'CLIENT_CERTIFICATE'),
+      keyFile: config.tls?.key_file ?? pick(env, 'CLIENT_KEY'),
+    },
+  };
+}
