@@ -10,20 +10,30 @@ export interface ReceivedRequest {
   records: DecodedLog[];
 }
 
+/** A scripted refusal: the request is answered with this instead of being accepted. */
+export interface Refusal {
+  status: number;
+  headers?: Record<string, string>;
+}
+
 export class OtlpTestServer {
   readonly requests: ReceivedRequest[] = [];
   readonly errors: string[] = [];
+  /** times (ms) at which requests were refused */
+  readonly refusedAt: number[] = [];
+  /** consulted for every request; a Refusal answers it without accepting the records */
+  refuse: (() => Refusal | undefined) | undefined;
   private server: Server | undefined;
 
   get records(): DecodedLog[] {
     return this.requests.flatMap((r) => r.records);
   }
 
-  async start(): Promise<string> {
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       this.handle(req).then(
-        ({ status, body, type }) => {
-          res.writeHead(status, { 'content-type': type });
+        ({ status, body, type, headers }: { status: number; body: Buffer; type: string; headers?: Record<string, string> }) => {
+          res.writeHead(status, { 'content-type': type, ...headers });
           res.end(body);
         },
         (e: Error) => {
@@ -33,7 +43,7 @@ export class OtlpTestServer {
         },
       );
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -44,6 +54,11 @@ export class OtlpTestServer {
     let body: Buffer = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
+    const refusal = this.refuse?.();
+    if (refusal) {
+      this.refusedAt.push(Date.now());
+      return { status: refusal.status, type: 'text/plain', body: Buffer.from('refused by the test'), headers: refusal.headers };
+    }
     if (contentType === 'application/x-protobuf') {
       this.requests.push({ contentType, records: decodeProtobuf(body) });
       return { status: 200, type: contentType, body: Buffer.from(ResponseType.encode(ResponseType.create({})).finish()) };
@@ -53,6 +68,10 @@ export class OtlpTestServer {
       return { status: 200, type: contentType, body: Buffer.from('{}') };
     }
     throw new Error(`unsupported content-type ${contentType}`);
+  }
+
+  get port(): number {
+    return (this.server!.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
