@@ -61,6 +61,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private async exportAll(): Promise<void> {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.options.maxBatch);
+      this.notifyRoom();
       const error = await this.exportOnce(batch);
       if (error) {
         this.counts.failed += batch.length;
@@ -68,8 +69,11 @@ export class DeliveryProcessor implements LogRecordProcessor {
       } else {
         this.counts.delivered += batch.length;
       }
-      if (this.hasRoom()) this.waiters.splice(0).forEach((w) => w());
     }
+  }
+
+  private notifyRoom(): void {
+    if (this.hasRoom()) this.waiters.splice(0).forEach((w) => w());
   }
 
   private exportOnce(batch: ReadableLogRecord[]): Promise<Error | undefined> {
