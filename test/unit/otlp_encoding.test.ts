@@ -2,6 +2,7 @@
 // must decode strictly by the OTLP logs schema with every field intact.
 import { describe, expect, it } from 'vitest';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { OtlpLogsEncoder } from '../../receiver/src/delivery/otlp_protobuf';
 import type { ExecEvent, TcpEvent } from '../../receiver/src/events';
 import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
 import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
@@ -20,7 +21,8 @@ const close: TcpEvent = {
 const records = [exec, close].map((e) => readable(eventToLogRecord(e, testContext())));
 
 describe.each([
-  ['http/protobuf', () => decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!)],
+  ['http/protobuf (SDK serializer)', () => decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!)],
+  ['http/protobuf (direct encoder)', () => decodeProtobuf(new OtlpLogsEncoder().encode(records))],
   ['http/json', () => decodeJson(JsonLogsSerializer.serializeRequest(records)!)],
 ])('%s payload', (_name, decode) => {
   const logs = decode();
@@ -43,6 +45,24 @@ describe.each([
   it('carries the resource and scope', () => {
     expect(logs[0].resource).toEqual({ 'service.name': 'bpfaudit' });
     expect(logs[0].scope.name).toBe('bpfaudit');
+  });
+});
+
+describe('the direct protobuf encoder', () => {
+  it('decodes to exactly what the SDK serializer produces, negative ints and nested arrays included', () => {
+    const odd = readable(eventToLogRecord(exec, testContext()));
+    const tricky = { ...odd, attributes: { ...odd.attributes, neg: -42, big: 2 ** 40, f: -0.5, empty: '', nested: ['a', 'ünï'], t: true } };
+    const batch = [...records, tricky];
+    const sdk = decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!);
+    const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
+    expect(direct).toEqual(sdk);
+    expect(direct[2].attributes).toMatchObject({ neg: -42, big: 2 ** 40, f: -0.5, nested: ['a', 'ünï'], t: true });
+  });
+  it('is reusable across batches', () => {
+    const enc = new OtlpLogsEncoder();
+    const a = enc.encode(records);
+    const b = enc.encode(records);
+    expect(Buffer.compare(a, b)).toBe(0);
   });
 });
 

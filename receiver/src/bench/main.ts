@@ -6,13 +6,15 @@ import { pipelineThroughput } from './pipeline';
 
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_EVENTS ?? 400_000);
-  const pipeline = await pipelineThroughput(total);
+  const direct = await pipelineThroughput(total, 'direct');
+  const sdk = await pipelineThroughput(total, 'sdk');
   const rows = [
-    ['pipeline (SDK path, raw records -> OTLP/protobuf accepted)', `${Math.round(pipeline.eventsPerSecond).toLocaleString('en')} events/s`, '>= 200,000 events/s'],
-    ['  events / time', `${pipeline.events} in ${pipeline.seconds.toFixed(2)} s`, ''],
-    ['  requests / bytes on the wire', `${pipeline.requests} / ${pipeline.bytesOnWire}`, ''],
-    ['resident memory after the run', `${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`, '<= 150 MiB'],
+    ['pipeline, direct encoder (raw records -> OTLP/protobuf acknowledged)', `${Math.round(direct.eventsPerSecond).toLocaleString('en')} events/s`, '>= 200,000 (stretch 500,000)'],
+    ['pipeline, SDK serializer', `${Math.round(sdk.eventsPerSecond).toLocaleString('en')} events/s`, '>= 200,000'],
+    ['  acknowledged / time (direct)', `${direct.acknowledged} in ${direct.seconds.toFixed(2)} s`, ''],
+    ['  peak RSS during the pipeline run (direct)', `${direct.rssMiB} MiB`, ''],
   ];
+  const pipeline = { direct, sdk };
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b.padEnd(28)}  ${c}`).join('\n') + '\n');
   const dir = join(projectRoot(), 'bench-results');

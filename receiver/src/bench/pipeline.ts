@@ -1,40 +1,50 @@
 // Pipeline throughput: raw ring-buffer records (in the kernel's layout, as
-// the addon frames them) -> decode -> map -> SDK -> OTLP/HTTP protobuf,
-// until a local server has accepted every record.
+// the addon frames them) -> decode -> map -> LogRecord -> delivery queue ->
+// OTLP/protobuf (via the spool) -> accepted by a local OTLP/HTTP server.
+// Timed until the server has acknowledged every record.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
-import { execRecord, exitRecord, frameBatch, tcpRecord } from '../decode/encode';
+import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../decode/encode';
 import { EventType } from '../decode/layout';
 import { Receiver } from '../receiver';
 
-function sampleBatch(count: number): Buffer {
+/** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
+function sampleBatch(count: number, firstPid: number): Buffer {
   const records: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const k = BigInt(i) * 1000n + 1n;
+    const proc = { ...SAMPLE_PROC, pid: firstPid + (i >> 2), tid: firstPid + (i >> 2) };
+    const tuple = { family: 2 as const, laddr: [10, 0, 0, 5], lport: 40000 + (i % 20000), raddr: [93, 184, 216, 34], rport: 443, proc };
     switch (i % 4) {
       case 0:
-        records.push(execRecord({ ktimeNs: k, exe: '/usr/bin/curl', argv: ['curl', '-s', `https://example.org/${i}`] }));
+        records.push(execRecord({ ktimeNs: k, proc, exe: '/usr/bin/curl', argv: ['curl', '-s', `https://example.org/${i}`] }));
         break;
       case 1:
-        records.push(tcpRecord({ type: EventType.EVENT_TCP_CONNECT, ktimeNs: k, family: 2, laddr: [10, 0, 0, 5], lport: 40000 + (i % 20000), raddr: [93, 184, 216, 34], rport: 443 }));
+        records.push(tcpRecord({ type: EventType.EVENT_TCP_CONNECT, ktimeNs: k, ...tuple }));
         break;
       case 2:
-        records.push(tcpRecord({ type: EventType.EVENT_TCP_CLOSE, ktimeNs: k, family: 2, laddr: [10, 0, 0, 5], lport: 40000 + (i % 20000), raddr: [93, 184, 216, 34], rport: 443, durationNs: 5_000_000n, bytesSent: 100n, bytesReceived: 4000n }));
+        records.push(tcpRecord({ type: EventType.EVENT_TCP_CLOSE, ktimeNs: k, ...tuple, durationNs: 5_000_000n, bytesSent: 100n, bytesReceived: 4000n }));
         break;
       default:
-        records.push(exitRecord(k, 0));
+        records.push(exitRecord(k, 0, proc));
     }
   }
   return frameBatch(records);
 }
 
 export interface PipelineResult {
+  encoder: 'direct' | 'sdk';
   events: number;
+  acknowledged: number;
   seconds: number;
   eventsPerSecond: number;
   requests: number;
   bytesOnWire: number;
+  rssMiB: number;
 }
 
 /** Counts what it is sent and accepts it, answering like a collector. */
@@ -52,22 +62,33 @@ async function acceptingServer() {
   return { server, stats, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-export async function pipelineThroughput(total: number, batchEvents = 2000): Promise<PipelineResult> {
+export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', batchEvents = 2000): Promise<PipelineResult> {
   const { server, stats, url } = await acceptingServer();
+  const spool = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
   const config = structuredClone(DEFAULT_CONFIG);
-  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp) }];
-  config.limits.queue_size = total;
-  config.limits.export_batch_size = 8192;
+  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp), encoder, spool: { dir: spool, max_bytes: 1 << 30 } }];
+  config.limits.export_batch_size = 4096;
+  config.limits.shutdown_timeout_ms = 600_000;
   const receiver = new Receiver(config);
-  const batch = sampleBatch(batchEvents);
+  // pids far above pid_max, so no lookup in /proc finds a real process
+  const batches = Array.from({ length: 8 }, (_, i) => sampleBatch(batchEvents, 10_000_000 + i * batchEvents));
+  let peakRss = 0;
   const start = process.hrtime.bigint();
   for (let sent = 0; sent < total; sent += batchEvents) {
-    receiver.handleBatch(batch);
-    // let the exporter's timers and sockets run between batches, as the drain thread would
-    if ((sent / batchEvents) % 8 === 0) await new Promise((r) => setImmediate(r));
+    // as the drain thread does: the next batch only once this one is released
+    await receiver.handleBatch(batches[(sent / batchEvents) % batches.length]);
+    if ((sent / batchEvents) % 16 === 0) {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      await new Promise((r) => setImmediate(r));
+    }
   }
   const stopped = await receiver.stop();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   server.close();
-  return { events: stopped.emitted, seconds, eventsPerSecond: stopped.emitted / seconds, requests: stats.requests, bytesOnWire: stats.bytes };
+  rmSync(spool, { recursive: true, force: true });
+  const acknowledged = stopped.exporters[0].otlp?.exported ?? 0;
+  return {
+    encoder, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
+    requests: stats.requests, bytesOnWire: stats.bytes, rssMiB: Math.round(peakRss / 2 ** 20),
+  };
 }

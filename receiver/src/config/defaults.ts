@@ -37,6 +37,7 @@ export const EXPORTER_DEFAULTS = {
   file: { format: 'jsonl' },
   otlp: {
     retry: { initial_ms: 500, max_ms: 30_000 },
+    encoder: 'direct',
     spool: { dir: '/var/lib/bpfaudit/spool', max_bytes: 256 << 20 },
   },
-} as const;
+} as const satisfies Record<string, object>;

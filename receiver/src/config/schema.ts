@@ -130,6 +130,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
                 },
               },
               retry: { kind: 'object', fields: { initial_ms: int(10, 600_000), max_ms: int(10, 3_600_000) } },
+              encoder: { kind: 'string', enum: ['direct', 'sdk'] },
               spool: {
                 kind: 'object',
                 fields: { dir: { kind: 'string', pattern: /^\/./, describe: 'an absolute path' }, max_bytes: int(1 << 20, 2 ** 40) },

@@ -27,6 +27,8 @@ export interface OtlpExporterConfig {
   /** unset: OTEL_EXPORTER_OTLP_(LOGS_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY */
   tls?: { ca_file?: string; cert_file?: string; key_file?: string };
   retry: { initial_ms: number; max_ms: number };
+  /** http/protobuf encoding: bpfaudit's direct encoder, or the OpenTelemetry SDK's serializer */
+  encoder: 'direct' | 'sdk';
   /** batches wait here, on disk, until the collector acknowledges them */
   spool: { dir: string; max_bytes: number };
 }

@@ -5,6 +5,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { OtlpClient, type OtlpClientOptions } from './otlp_client';
+import { OtlpLogsEncoder } from './otlp_protobuf';
 import { Spool, type SpoolStats } from './spool';
 import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
 
@@ -12,6 +13,8 @@ export interface SpoolingOtlpOptions extends OtlpClientOptions {
   spoolDir: string;
   spoolMaxBytes: number;
   retry: RetryPolicy;
+  /** http/protobuf: the direct encoder (default) or the SDK's serializer */
+  encoder: 'direct' | 'sdk';
   onError?: (message: string) => void;
 }
 
@@ -23,17 +26,23 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
   private readonly spool: Spool;
   private readonly sender: SpoolSender;
   private stopped = false;
+  private readonly serialize: (logs: ReadableLogRecord[]) => Uint8Array | undefined;
 
-  constructor(private readonly options: SpoolingOtlpOptions) {
+  constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
     this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
     this.sender.start();
+    if (options.protocol === 'http/json') this.serialize = (logs) => JsonLogsSerializer.serializeRequest(logs);
+    else if (options.encoder === 'sdk') this.serialize = (logs) => ProtobufLogsSerializer.serializeRequest(logs);
+    else {
+      const encoder = new OtlpLogsEncoder();
+      this.serialize = (logs) => encoder.encode(logs);
+    }
   }
 
   export(logs: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     try {
-      const serializer = this.options.protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
-      const payload = serializer.serializeRequest(logs);
+      const payload = this.serialize(logs);
       if (!payload) throw new Error('the OTLP serializer produced nothing');
       this.spool.append(payload, logs.length);
       this.sender.notify();

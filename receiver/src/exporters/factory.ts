@@ -21,6 +21,7 @@ export function createExporter(config: ExporterConfig, index: number, onError: (
         spoolDir: join(config.spool.dir, `otlp-${index}`),
         spoolMaxBytes: config.spool.max_bytes,
         retry: { initialMs: config.retry.initial_ms, maxMs: config.retry.max_ms },
+        encoder: config.encoder,
         onError,
       });
   }

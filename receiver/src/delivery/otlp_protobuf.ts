@@ -1,0 +1,301 @@
+// A direct OTLP/protobuf encoder for log records: the hot path of export.
+// The SDK's generic serializer spends most of its time on work this one does
+// once: attribute keys are encoded once and cached, and the resource and
+// scope are encoded once per exporter. Output is canonical protobuf (fields
+// in ascending number, as protobuf encoders write them) (tests decode it strictly and compare
+// with the SDK serializer's output).
+import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+
+function utf8Length(s: string): number {
+  if (s.length > 64) return Buffer.byteLength(s);
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return s.length;
+}
+
+class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  varint(v: number): void {
+    this.ensure(10);
+    while (v > 0x7f) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** int64 as protobuf varint (negative numbers: ten bytes of two's complement) */
+  int64(v: number): void {
+    if (v >= 0) return this.varint(v);
+    this.ensure(10);
+    let x = BigInt.asUintN(64, BigInt(v));
+    while (x > 0x7fn) {
+      this.buf[this.pos++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    this.buf[this.pos++] = Number(x);
+  }
+
+  fixed64(hi: number, lo: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(lo >>> 0, this.pos);
+    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  double(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  bytes(b: Buffer): void {
+    const n = b.length;
+    this.ensure(n);
+    if (n <= 64) {
+      // short copies (cached keys) by hand: cheaper than Buffer#copy's call into C++
+      const dst = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) dst[p++] = b[i];
+      this.pos = p;
+    } else {
+      b.copy(this.buf, this.pos);
+      this.pos += n;
+    }
+  }
+
+  /** tag + length + utf8; short ASCII strings are copied by hand (cheaper than a call into C++) */
+  string(tag: number, s: string): void {
+    const len = utf8Length(s);
+    this.varint(tag);
+    this.varint(len);
+    this.ensure(len);
+    if (len === s.length && len <= 64) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.write(s, this.pos, 'utf8');
+    }
+  }
+
+  take(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+const TAG = (field: number, wire: number) => (field << 3) | wire;
+const LEN = 2;
+const VARINT = 0;
+const I64 = 1;
+
+const TWO32 = 0x1_0000_0000;
+
+/** seconds * 1e9 + nanos as a 64-bit integer in 32-bit halves, exactly, without BigInt. */
+function hrParts(t: HrTime): [number, number] {
+  // split seconds into 16-bit limbs so every product stays below 2^53
+  const sHi = Math.floor(t[0] / 65536);
+  const sLo = t[0] % 65536;
+  const low = sLo * 1e9 + t[1]; // < 2^46
+  const mid = sHi * 1e9; // < 2^46 for any date before the year 10^7; scaled by 2^16 below
+  const midLo = (mid % 65536) * 65536; // bits 16..31 of mid * 2^16
+  const lo = low + midLo;
+  const carry = Math.floor(lo / TWO32);
+  return [Math.floor(mid / 65536) + carry, lo % TWO32];
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** Bytes of an AnyValue message body; strings' byte lengths are computed here once. */
+function valueSize(v: OtelValue | undefined): number {
+  if (typeof v === 'string') {
+    const n = utf8Length(v);
+    return 1 + varintSize(n) + n;
+  }
+  if (typeof v === 'boolean') return 2;
+  if (typeof v === 'number') return Number.isInteger(v) ? 1 + (v >= 0 ? varintSize(v) : 10) : 9;
+  if (Array.isArray(v)) {
+    const body = arrayBodySize(v as OtelValue[]);
+    return 1 + varintSize(body) + body;
+  }
+  return 0;
+}
+
+function arrayBodySize(items: OtelValue[]): number {
+  let n = 0;
+  for (const x of items) {
+    const s = valueSize(x);
+    n += 1 + varintSize(s) + s;
+  }
+  return n;
+}
+
+function writeValue(w: Writer, v: OtelValue | undefined): void {
+  if (typeof v === 'string') w.string(TAG(1, LEN), v);
+  else if (typeof v === 'boolean') {
+    w.varint(TAG(2, VARINT));
+    w.varint(v ? 1 : 0);
+  } else if (typeof v === 'number') {
+    if (Number.isInteger(v)) {
+      w.varint(TAG(3, VARINT));
+      w.int64(v);
+    } else {
+      w.varint(TAG(4, I64));
+      w.double(v);
+    }
+  } else if (Array.isArray(v)) {
+    w.varint(TAG(5, LEN));
+    w.varint(arrayBodySize(v as OtelValue[]));
+    for (const x of v as OtelValue[]) {
+      w.varint(TAG(1, LEN));
+      w.varint(valueSize(x));
+      writeValue(w, x);
+    }
+  }
+}
+
+export class OtlpLogsEncoder {
+  private readonly body = new Writer(1 << 20);
+  private readonly rec = new Writer(4096);
+  private readonly keyCache = new Map<string, Buffer>();
+  private prefix: Buffer | undefined;
+  private prefixOf: unknown;
+  private scopeBytes: Buffer | undefined;
+  private scopeOf: unknown;
+
+  /** KeyValue's key field, encoded once per key. */
+  private key(k: string): Buffer {
+    let b = this.keyCache.get(k);
+    if (!b) {
+      const w = new Writer(64);
+      w.string(TAG(1, LEN), k);
+      b = w.take();
+      if (this.keyCache.size < 4096) this.keyCache.set(k, b);
+    }
+    return b;
+  }
+
+  /** Repeated KeyValue fields, sizes computed first so nothing is copied twice. */
+  private attributes(w: Writer, tag: number, attrs: Record<string, unknown>): void {
+    for (const k in attrs) {
+      const v = attrs[k] as OtelValue | undefined;
+      if (v === undefined || v === null) continue;
+      const key = this.key(k);
+      const vs = valueSize(v);
+      w.varint(tag);
+      w.varint(key.length + 1 + varintSize(vs) + vs);
+      w.bytes(key);
+      w.varint(TAG(2, LEN));
+      w.varint(vs);
+      writeValue(w, v);
+    }
+  }
+
+  /** ResourceLogs.resource: the same for every record of a provider, encoded once. */
+  private resource(r: ReadableLogRecord): Buffer {
+    if (this.prefix && this.prefixOf === r.resource) return this.prefix;
+    const inner = new Writer(4096);
+    this.attributes(inner, TAG(1, LEN), r.resource.attributes as Record<string, unknown>);
+    const w = new Writer(inner.pos + 8);
+    w.varint(TAG(1, LEN));
+    w.varint(inner.pos);
+    w.bytes(inner.buf.subarray(0, inner.pos));
+    this.prefix = w.take();
+    this.prefixOf = r.resource;
+    return this.prefix;
+  }
+
+  /** ScopeLogs.scope, encoded once per scope. */
+  private scope(r: ReadableLogRecord): Buffer {
+    if (this.scopeBytes && this.scopeOf === r.instrumentationScope) return this.scopeBytes;
+    const inner = new Writer(256);
+    inner.string(TAG(1, LEN), r.instrumentationScope.name);
+    if (r.instrumentationScope.version) inner.string(TAG(2, LEN), r.instrumentationScope.version);
+    const w = new Writer(inner.pos + 8);
+    w.varint(TAG(1, LEN));
+    w.varint(inner.pos);
+    w.bytes(inner.buf.subarray(0, inner.pos));
+    this.scopeBytes = w.take();
+    this.scopeOf = r.instrumentationScope;
+    return this.scopeBytes;
+  }
+
+  private logRecord(w: Writer, r: ReadableLogRecord): void {
+    const [th, tl] = hrParts(r.hrTime);
+    w.varint(TAG(1, I64));
+    w.fixed64(th, tl);
+    if (r.severityNumber) {
+      w.varint(TAG(2, VARINT));
+      w.varint(r.severityNumber);
+    }
+    if (r.severityText) w.string(TAG(3, LEN), r.severityText);
+    if (r.body !== undefined) {
+      const b = r.body as OtelValue;
+      w.varint(TAG(5, LEN));
+      w.varint(valueSize(b));
+      writeValue(w, b);
+    }
+    this.attributes(w, TAG(6, LEN), r.attributes as Record<string, unknown>);
+    if (r.droppedAttributesCount) {
+      w.varint(TAG(7, VARINT));
+      w.varint(r.droppedAttributesCount);
+    }
+    const [oh, ol] = hrParts(r.hrTimeObserved);
+    w.varint(TAG(11, I64));
+    w.fixed64(oh, ol);
+    if (r.eventName) w.string(TAG(12, LEN), r.eventName);
+  }
+
+  /** One ExportLogsServiceRequest; records of one resource and scope (as one exporter sees them). */
+  encode(records: ReadableLogRecord[]): Buffer {
+    if (records.length === 0) return Buffer.alloc(0);
+    const resource = this.resource(records[0]);
+    const scope = this.scope(records[0]);
+    const body = this.body;
+    const rec = this.rec;
+    body.reset();
+    for (const r of records) {
+      rec.reset();
+      this.logRecord(rec, r);
+      body.varint(TAG(2, LEN));
+      body.varint(rec.pos);
+      body.bytes(rec.buf.subarray(0, rec.pos));
+    }
+    const scopeLogs = scope.length + body.pos;
+    const resourceLogs = resource.length + 1 + varintSize(scopeLogs) + scopeLogs;
+    const out = new Writer(resourceLogs + 16);
+    out.varint(TAG(1, LEN));
+    out.varint(resourceLogs);
+    out.bytes(resource);
+    out.varint(TAG(2, LEN));
+    out.varint(scopeLogs);
+    out.bytes(scope);
+    out.bytes(body.buf.subarray(0, body.pos));
+    return out.buf.subarray(0, out.pos);
+  }
+}
