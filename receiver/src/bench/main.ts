@@ -1,25 +1,59 @@
 // npm run bench: prints a table and writes bench-results/bench.json.
+//   BENCH_EVENTS (400000)       events through the pipeline measurement
+//   BENCH_LIVE_SECONDS (30)     length of the live connect-rate run
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../paths';
+import { liveRun } from './live';
+import { overhead } from './overhead';
 import { pipelineThroughput } from './pipeline';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const pct = (with_: number, without: number) => `${(((with_ - without) / without) * 100).toFixed(1)}%`;
 
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_EVENTS ?? 400_000);
+  const liveSeconds = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
+  const rows: string[][] = [];
+  const say = (what: string, figure: string, target = '') => {
+    rows.push([what, figure, target]);
+    process.stderr.write(`  ${what}: ${figure}\n`);
+  };
+
   const direct = await pipelineThroughput(total, 'direct');
+  say('pipeline, direct encoder: raw records -> OTLP/protobuf acknowledged', `${fmt(direct.eventsPerSecond)} events/s`, '>= 200,000 (stretch 500,000)');
   const sdk = await pipelineThroughput(total, 'sdk');
-  const rows = [
-    ['pipeline, direct encoder (raw records -> OTLP/protobuf acknowledged)', `${Math.round(direct.eventsPerSecond).toLocaleString('en')} events/s`, '>= 200,000 (stretch 500,000)'],
-    ['pipeline, SDK serializer', `${Math.round(sdk.eventsPerSecond).toLocaleString('en')} events/s`, '>= 200,000'],
-    ['  acknowledged / time (direct)', `${direct.acknowledged} in ${direct.seconds.toFixed(2)} s`, ''],
-    ['  peak RSS during the pipeline run (direct)', `${direct.rssMiB} MiB`, ''],
-  ];
-  const pipeline = { direct, sdk };
-  const w = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(rows.map(([a, b, c]) => `${a.padEnd(w)}  ${b.padEnd(28)}  ${c}`).join('\n') + '\n');
+  say('pipeline, SDK serializer', `${fmt(sdk.eventsPerSecond)} events/s`, '>= 200,000');
+
+  const live = await liveRun(liveSeconds, true);
+  const s = live.summary;
+  say(`live ${liveSeconds} s, redundancy cache on: connect/accept/close rate`, `${fmt(live.connectionsPerSecond)} connections/s (${fmt(live.connections)})`, 'the highest this machine generates');
+  say('  kernel events / records exported', `${fmt(s.events + s.folded)} / ${fmt(s.exported)} (folded ${fmt(s.folded)})`);
+  say('  drops: kernel / export / rejected / spool overflow / malformed', `${s.lost} / ${s.exportFailed} / ${s.rejected} / ${s.spoolOverflow} / ${s.malformed}`, 'all 0');
+  say('  peak resident memory of the receiver', `${live.peakRssMiB} MiB`, '<= 150 MiB');
+  const raw = await liveRun(liveSeconds, false);
+  const r = raw.summary;
+  say(`live ${liveSeconds} s, every connection a record: rate`, `${fmt(raw.connectionsPerSecond)} connections/s (${fmt(raw.connections)})`);
+  say('  kernel events / records exported', `${fmt(r.events)} / ${fmt(r.exported)}`);
+  say('  drops: kernel / export / rejected / spool overflow / malformed', `${r.lost} / ${r.exportFailed} / ${r.rejected} / ${r.spoolOverflow} / ${r.malformed}`, 'all 0');
+  say('  peak resident memory of the receiver', `${raw.peakRssMiB} MiB`, '<= 150 MiB');
+
+  const o = await overhead();
+  say(`overhead, connect loop (${o.connections} connections): bpfaudit`, pct(o.bpfaudit.connectSeconds, o.baseline.connectSeconds), '<= 3%');
+  say(`overhead, exec loop (${o.execs} execs): bpfaudit`, pct(o.bpfaudit.execSeconds, o.baseline.execSeconds), '<= 3%');
+  if (o.auditd) {
+    say('overhead, connect loop: auditd (same syscalls)', pct(o.auditd.connectSeconds, o.baseline.connectSeconds));
+    say('overhead, exec loop: auditd (same syscalls)', pct(o.auditd.execSeconds, o.baseline.execSeconds));
+  } else {
+    say('overhead: auditd', `not measured: ${o.auditdSkipped}`);
+  }
+  say('  baseline times: connect loop / exec loop', `${o.baseline.connectSeconds.toFixed(3)} s / ${o.baseline.execSeconds.toFixed(3)} s`);
+
+  const w = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  process.stdout.write(rows.map(([a, b, c]) => `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c}`).join('\n') + '\n');
   const dir = join(projectRoot(), 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ pipeline, rssBytes: process.memoryUsage().rss }, null, 2) + '\n');
+  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ pipeline: { direct, sdk }, live: [live, raw], overhead: o }, null, 2) + '\n');
 }
 
 main().catch((e) => {

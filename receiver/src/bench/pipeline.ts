@@ -3,14 +3,13 @@
 // OTLP/protobuf (via the spool) -> accepted by a local OTLP/HTTP server.
 // Timed until the server has acknowledged every record.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../decode/encode';
 import { EventType } from '../decode/layout';
 import { Receiver } from '../receiver';
+import { acceptingCollector } from './collector';
 
 /** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
 function sampleBatch(count: number, firstPid: number): Buffer {
@@ -47,23 +46,8 @@ export interface PipelineResult {
   rssMiB: number;
 }
 
-/** Counts what it is sent and accepts it, answering like a collector. */
-async function acceptingServer() {
-  const stats = { requests: 0, bytes: 0 };
-  const server = createServer((req, res) => {
-    req.on('data', (d: Buffer) => (stats.bytes += d.length));
-    req.on('end', () => {
-      stats.requests++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, stats, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', batchEvents = 2000): Promise<PipelineResult> {
-  const { server, stats, url } = await acceptingServer();
+  const { server, stats, url } = await acceptingCollector();
   const spool = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
   const config = structuredClone(DEFAULT_CONFIG);
   config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp), encoder, spool: { dir: spool, max_bytes: 1 << 30 } }];

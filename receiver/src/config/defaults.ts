@@ -22,7 +22,8 @@ export const DEFAULT_CONFIG: Config = {
     batch_bytes: 1 << 20,
     max_inflight_batches: 4,
     poll_ms: 100,
-    queue_size: 65536,
+    // records waiting per exporter before draining pauses: bursts wait in the kernel's ring, not in the heap
+    queue_size: 8192,
     export_batch_size: 2048,
     flush_interval_ms: 1000,
     fold_entries: 65536,

@@ -1,0 +1,62 @@
+// Child processes of the benchmark: started, read, measured, ended.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface Child {
+  proc: ChildProcess;
+  line(): Promise<Record<string, number>>;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+export function start(argv: string[]): Child {
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiting: ((l: string) => void)[] = [];
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  return {
+    proc,
+    exited: new Promise((r) => proc.on('exit', (c) => r(c))),
+    stderr: () => err,
+    line: () =>
+      new Promise((resolve) => {
+        const l = lines.shift();
+        if (l !== undefined) resolve(JSON.parse(l));
+        else waiting.push((x) => resolve(JSON.parse(x)));
+      }),
+  };
+}
+
+export function loadScript(name: string): string[] {
+  return [process.execPath, join(__dirname, 'load', `${name}.js`)];
+}
+
+/** Resident set size of a process, in MiB. */
+export function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Wall time of an exec loop: N runs of /bin/true from one shell. */
+export function execLoopSeconds(n: number): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/bin/sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/true; i=$((i+1)); done`], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('the exec loop failed');
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export async function until(test: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,67 @@
+// bpfaudit itself as the benchmark runs it: the CLI, a config file, an OTLP
+// exporter to the bench's collector; its shutdown summary parsed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../paths';
+import { start, until, type Child } from './processes';
+
+export interface Summary {
+  records: number;
+  events: number;
+  lost: number;
+  filtered: number;
+  folded: number;
+  exported: number;
+  exportFailed: number;
+  rejected: number;
+  spoolOverflow: number;
+  malformed: number;
+}
+
+function sumKinds(v: string | undefined): number {
+  if (!v || v === '0') return 0;
+  return v.split(',').reduce((n, kv) => n + Number(kv.split(':')[1] ?? 0), 0);
+}
+
+export function parseSummary(stderr: string): Summary {
+  const line = stderr.split('\n').find((l) => / records from \d+ events/.test(l));
+  if (!line) throw new Error(`no summary in the receiver's output:\n${stderr.slice(-2000)}`);
+  const kv = (k: string) => new RegExp(`(?:^| )${k}=([^ ]*)`).exec(line)?.[1];
+  const m = /bpfaudit: (\d+) records from (\d+) events/.exec(line)!;
+  return {
+    records: Number(m[1]),
+    events: Number(m[2]),
+    lost: sumKinds(/kernel lost=([^ ]*)/.exec(line)?.[1]),
+    filtered: sumKinds(kv('filtered')),
+    folded: Number(kv('folded') ?? 0),
+    exported: Number(kv('exported') ?? 0),
+    exportFailed: Number(/ failed=(\d+) exported/.exec(line)?.[1] ?? 0) + Number(/ rejected=\d+ failed=(\d+)/.exec(line)?.[1] ?? 0),
+    rejected: Number(kv('rejected') ?? 0),
+    spoolOverflow: Number(kv('spool_overflow') ?? 0),
+    malformed: Number(kv('malformed') ?? 0),
+  };
+}
+
+export async function startReceiver(collectorUrl: string, extraYaml: string[] = []): Promise<Child> {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
+  const config = join(dir, 'bpfaudit.yaml');
+  writeFileSync(
+    config,
+    [
+      `exporters: [ { type: otlp, endpoint: "${collectorUrl}", protocol: http/protobuf, spool: { dir: "${join(dir, 'spool')}" } } ]`,
+      'limits: { stats_interval_ms: 5000, shutdown_timeout_ms: 60000 }',
+      ...extraYaml,
+    ].join('\n'),
+  );
+  const child = start([process.execPath, join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config]);
+  await until(() => child.stderr().includes('running'), 30_000, 'the receiver to start');
+  return child;
+}
+
+export async function stopReceiver(child: Child): Promise<Summary> {
+  child.proc.kill('SIGTERM');
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`the receiver exited with ${code}:\n${child.stderr().slice(-2000)}`);
+  return parseSummary(child.stderr());
+}
