@@ -5,6 +5,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/errors.cc",
+        "native/src/privileges.cc",
         "native/src/rodata.cc",
         "native/src/sensor.cc"
       ],

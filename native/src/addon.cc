@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "errors.h"
+#include "privileges.h"
 #include "sensor.h"
 
 namespace {
@@ -39,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Sensor", Sensor::Init(env));
   exports.Set("bootToRealtimeNs", Napi::Function::New(env, BootToRealtimeNs));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs));
+  exports.Set("dropPrivileges", Napi::Function::New(env, DropPrivileges));
   return exports;
 }
 

@@ -126,6 +126,7 @@ export class Receiver {
       (e) => this.options.onError?.(e),
       { maxBatchBytes: limits.batch_bytes, maxInflight: limits.max_inflight_batches, pollMs: limits.poll_ms },
     );
+    this.executables.seed();
     this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
     this.statsTimer = setInterval(() => this.emitStats(), limits.stats_interval_ms);
   }
@@ -195,6 +196,11 @@ export class Receiver {
     await old.provider.forceFlush();
     await old.provider.shutdown();
     return { ignored };
+  }
+
+  /** Directories the exporters keep writing to (the spools, from their configured base): writable after a privilege drop. */
+  writableDirs(): string[] {
+    return this.config.exporters.flatMap((e) => (e.type === 'otlp' ? [e.spool.dir] : []));
   }
 
   private sweepFolds(): void {

@@ -2,10 +2,10 @@
 // happens on the machine to a local OTLP/HTTP server that decodes every
 // request strictly by the OTLP logs schema, for protobuf and for JSON.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFinished } from 'vitest';
 import { projectRoot } from '../../receiver/src/paths';
 import { describeKernel } from '../helpers/kernel';
 import type { DecodedLog } from '../helpers/otlp/otlp_decode';
@@ -13,6 +13,8 @@ import { OtlpTestServer } from '../helpers/otlp/otlp_server';
 import { runProgram, startNode } from '../helpers/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-e2e-'));
+// the receiver drops to nobody after start-up and keeps writing its spool below here
+chmodSync(dir, 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function waitUntil(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -49,6 +51,9 @@ describeKernel('OTLP export end to end', () => {
       cli.stderr.on('data', (d) => (stderr += d));
       cli.stdout.on('data', (d) => (stdout += d));
       const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+      onTestFinished(() => {
+        if (cli.exitCode === null) cli.kill('SIGKILL');
+      });
       await waitUntil('the receiver to start', () => stderr.includes('running'));
 
       const started = BigInt(Date.now()) * 1_000_000n;

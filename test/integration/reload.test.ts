@@ -2,15 +2,17 @@
 // exporters are swapped, and across the reload every event is accounted for
 // exactly once (a record, or a kernel filter count); a bad file changes nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFinished } from 'vitest';
 import { projectRoot } from '../../receiver/src/paths';
 import { describeKernel } from '../helpers/kernel';
 import { startNode } from '../helpers/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-reload-'));
+// the receiver drops to nobody after start-up: it must still read the config and write the new file
+chmodSync(dir, 0o777);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(file: string, ignore: string[]): string {
@@ -51,6 +53,10 @@ describeKernel('reload on SIGHUP', () => {
     let stderr = '';
     cli.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+    onTestFinished(() => {
+      if (cli.exitCode === null) cli.kill('SIGKILL');
+      for (const p of [sinkA, sinkB]) if (p.child.exitCode === null) p.child.kill();
+    });
     await until('the receiver to start', () => stderr.includes('running'));
 
     const N = 300;

@@ -4,6 +4,7 @@ import { ConfigError, loadConfigWithWarnings } from '../config/load';
 import type { ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
 import { Receiver, type ReceiverStats } from '../receiver';
+import { dropPrivileges, resolveUser } from '../security';
 import { CliError } from './errors';
 
 /** Without a config file, OTEL_LOGS_EXPORTER (otlp, console, none) picks the exporters. */
@@ -68,6 +69,11 @@ export async function run(configPath: string | undefined): Promise<number> {
 
   const receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
   receiver.start();
+  if (config.security.run_as !== 'root') {
+    const user = resolveUser(config.security.run_as);
+    dropPrivileges(user, receiver.writableDirs());
+    process.stderr.write(`bpfaudit: probes attached; now running as ${user.name} (uid ${user.uid}) without capabilities\n`);
+  }
   process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGINT or SIGTERM stops\n`);
   const onHangup = () => {
     reloads = reloads.then(() => reload(receiver, configPath));

@@ -15,6 +15,8 @@ export const DEFAULT_CONFIG: Config = {
     kinds: ['network.tcp.connect', 'network.tcp.accept', 'network.tcp.close'],
     keys: ['process', 'user', 'remote_address', 'service_port'],
   },
+  security: { run_as: 'nobody' },
+  kubernetes: { enabled: true, log_dir: '/var/log/containers', node_name: '' },
   exporters: [{ type: 'stdout', format: 'text' }],
   resource: { attributes: {} },
   limits: {

@@ -99,6 +99,18 @@ export const CONFIG_SCHEMA: SchemaNode = {
         keys: { kind: 'array', unique: true, items: { kind: 'string', enum: ['process', 'user', 'remote_address', 'service_port'] } },
       },
     },
+    security: {
+      kind: 'object',
+      fields: { run_as: { kind: 'string', pattern: /^[a-z_][a-z0-9_-]*\$?$|^\d+$/, describe: 'a user name or uid ("root" keeps root)' } },
+    },
+    kubernetes: {
+      kind: 'object',
+      fields: {
+        enabled: bool,
+        log_dir: { kind: 'string', pattern: /^\/./, describe: 'an absolute path' },
+        node_name: { kind: 'string', describe: 'the node name (empty: $K8S_NODE_NAME, else the host name)' },
+      },
+    },
     exporters: {
       kind: 'array',
       minItems: 1,

@@ -61,6 +61,9 @@ export interface Config {
   filters: { ignore: IgnoreRule[] };
   /** the redundancy cache: repeats within the window folded into one record with a count */
   dedup: { window_ms: number; kinds: DedupKind[]; keys: DedupKey[] };
+  /** after start-up: the user to run as, every capability given up ("root": stay root) */
+  security: { run_as: string };
+  kubernetes: { enabled: boolean; log_dir: string; node_name: string };
   exporters: ExporterConfig[];
   resource: { attributes: Record<string, string | number | boolean> };
   limits: {

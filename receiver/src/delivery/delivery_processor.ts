@@ -42,14 +42,23 @@ export class DeliveryProcessor implements LogRecordProcessor {
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
   }
 
+  /** Room in the queue, and in the exporter if it can fill up (the OTLP spool). */
   hasRoom(): boolean {
-    return this.queue.length < this.options.highWater;
+    return this.queue.length < this.options.highWater && this.exporterHasRoom();
   }
 
-  waitForRoom(): Promise<void> {
-    if (this.hasRoom()) return Promise.resolve();
-    this.kick();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  private exporterHasRoom(): boolean {
+    const e = this.exporter as LogRecordExporter & { hasRoom?: () => boolean };
+    return e.hasRoom ? e.hasRoom() : true;
+  }
+
+  async waitForRoom(): Promise<void> {
+    while (!this.hasRoom()) {
+      this.kick();
+      if (this.queue.length >= this.options.highWater) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      // the exporter is full: it drains on its own, so look again shortly
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   private kick(): void {
@@ -73,7 +82,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   }
 
   private notifyRoom(): void {
-    if (this.hasRoom()) this.waiters.splice(0).forEach((w) => w());
+    if (this.queue.length < this.options.highWater) this.waiters.splice(0).forEach((w) => w());
   }
 
   private exportOnce(batch: ReadableLogRecord[]): Promise<Error | undefined> {

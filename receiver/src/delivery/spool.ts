@@ -115,6 +115,11 @@ export class Spool {
     return true;
   }
 
+  /** Whether a new batch would fit without discarding one: false applies backpressure upstream. */
+  hasRoom(): boolean {
+    return this.bytes < this.maxBytes * 0.9;
+  }
+
   stats(): SpoolStats {
     return { batches: this.entries.length, bytes: this.bytes, overflowRecords: this.overflowRecords };
   }

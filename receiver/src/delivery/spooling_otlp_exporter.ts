@@ -52,6 +52,15 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     }
   }
 
+  /**
+   * While the spool is nearly full the delivery queue stops taking records,
+   * so a slow or absent collector backs up into the kernel's ring buffer
+   * (where losses are counted by kind) instead of discarding spooled batches.
+   */
+  hasRoom(): boolean {
+    return this.spool.hasRoom();
+  }
+
   async forceFlush(): Promise<void> {}
 
   /** Sends what the spool holds until the deadline (ms since epoch). */

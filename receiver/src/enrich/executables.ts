@@ -1,12 +1,19 @@
 // The running binary of a pid for events that do not carry it (TCP): learnt
 // from exec records, or read once from /proc for processes older than the
 // sensor. Bounded, oldest entries go first.
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 
 export class Executables {
   private readonly paths = new Map<number, string | null>();
 
   constructor(private readonly capacity = 16384) {}
+
+  /** Reads the binary of every running process (before privileges are dropped, /proc/<pid>/exe of others is readable). */
+  seed(): void {
+    for (const name of readdirSync('/proc')) {
+      if (/^\d+$/.test(name)) this.path(Number(name));
+    }
+  }
 
   learn(pid: number, path: string): void {
     this.paths.delete(pid);

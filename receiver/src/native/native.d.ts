@@ -75,4 +75,6 @@ export interface NativeModule {
   Sensor: new (options: NativeOpenOptions) => NativeSensor;
   bootToRealtimeNs(): bigint;
   bootTimeNs(): bigint;
+  /** every capability and uid/gid 0 given up, on every thread; throws a NativeError naming the step */
+  dropPrivileges(uid: number, gid: number): void;
 }

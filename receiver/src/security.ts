@@ -1,0 +1,38 @@
+// Least privilege after start-up: once the probes are attached and the ring
+// buffer is mapped, the receiver becomes an ordinary user with no
+// capability left, on every thread. What it still reads from the host
+// (/etc/passwd, /proc/<pid>/cgroup, the cgroup tree, pod log links) is
+// world-readable; executable paths of processes older than the sensor are
+// read from /proc before the drop.
+import { chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadNative } from './native/loader';
+
+export interface Identity {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export function resolveUser(spec: string, passwd = readFileSync('/etc/passwd', 'utf8')): Identity {
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4) continue;
+    if (f[0] === spec || f[2] === spec) return { name: f[0], uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  if (/^\d+$/.test(spec)) return { name: spec, uid: Number(spec), gid: Number(spec) };
+  throw new Error(`security.run_as: no user ${spec} in /etc/passwd`);
+}
+
+/** Hands directories the receiver keeps writing to (spools) to the user, then drops to it. */
+export function dropPrivileges(user: Identity, writableDirs: string[]): void {
+  for (const dir of writableDirs) chownTree(dir, user);
+  loadNative().dropPrivileges(user.uid, user.gid);
+}
+
+function chownTree(path: string, user: Identity): void {
+  chownSync(path, user.uid, user.gid);
+  if (!statSync(path).isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), user);
+}
+
