@@ -40,9 +40,10 @@ Napi::Value DropPrivileges(const Napi::CallbackInfo& info) {
 
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     throw StepError(env, "clear ambient capabilities", errno);
-  // the bounding set is per thread: this limits the main thread and what it starts
+  // the bounding set is per thread: this limits the main thread and what it
+  // starts; without CAP_SETPCAP it stays (it grants nothing by itself)
   for (int cap = 0; cap <= LastCap(); cap++) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM)
       throw StepError(env, "drop capability " + std::to_string(cap) + " from the bounding set", errno);
   }
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) throw StepError(env, "clear keep-caps", errno);

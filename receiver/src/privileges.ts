@@ -1,7 +1,7 @@
 // What this process may do, read from /proc/self/status and the filesystem.
 import { accessSync, constants, readFileSync } from 'node:fs';
 
-export const CAPABILITIES = { CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
+export const CAPABILITIES = { CAP_CHOWN: 0, CAP_SETGID: 6, CAP_SETUID: 7, CAP_SETPCAP: 8, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
 export type CapabilityName = keyof typeof CAPABILITIES;
 
 export function effectiveCapabilities(status = readFileSync('/proc/self/status', 'utf8')): bigint {
@@ -23,6 +23,16 @@ export function missingCapabilities(caps: bigint): CapabilityName[] {
   return (['CAP_BPF', 'CAP_PERFMON'] as const).filter((c) => !hasCapability(caps, c));
 }
 
+/**
+ * Giving up root after start-up needs CAP_SETUID and CAP_SETGID, and
+ * CAP_CHOWN when spool directories are handed to the new user.
+ * (CAP_SETPCAP, if present, also empties the bounding set.)
+ */
+export function missingForDrop(caps: bigint, chown: boolean): CapabilityName[] {
+  const needed: CapabilityName[] = ['CAP_SETUID', 'CAP_SETGID', ...(chown ? (['CAP_CHOWN'] as const) : [])];
+  return needed.filter((c) => !hasCapability(caps, c));
+}
+
 export const BTF_PATH = '/sys/kernel/btf/vmlinux';
 
 export function hasKernelBtf(path = BTF_PATH): boolean {
@@ -35,14 +45,19 @@ export function hasKernelBtf(path = BTF_PATH): boolean {
 }
 
 /** Why the sensor cannot start here, one line each; empty when nothing is missing. */
-export function startupBlockers(): string[] {
+export function startupBlockers(drop?: { chown: boolean }): string[] {
   const blockers: string[] = [];
   if (!hasKernelBtf()) {
     blockers.push(`no kernel BTF at ${BTF_PATH}: the kernel needs CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8)`);
   }
-  const missing = missingCapabilities(effectiveCapabilities());
+  const caps = effectiveCapabilities();
+  const missing = missingCapabilities(caps);
   if (missing.length) {
     blockers.push(`missing capabilities ${missing.join(', ')} (run as root or grant them, see deploy/bpfaudit.service)`);
+  }
+  const forDrop = drop ? missingForDrop(caps, drop.chown) : [];
+  if (forDrop.length) {
+    blockers.push(`missing capabilities ${forDrop.join(', ')} to switch to security.run_as (grant them, or set run_as: root)`);
   }
   return blockers;
 }

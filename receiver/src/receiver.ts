@@ -9,6 +9,7 @@ import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
 import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { Containers } from './enrich/containers';
 import { Executables } from './enrich/executables';
+import { KubernetesPods, podUidFromCgroupPath } from './enrich/kubernetes';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
 import { DeliveryProcessor, type DeliveryStats } from './delivery/delivery_processor';
@@ -18,7 +19,7 @@ import { KernelSettings } from './filters/kernel_settings';
 import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
 import { SetTypes } from './ipset/set_types';
-import { eventToLogRecord, type MappingContext } from './mapping/event_to_logrecord';
+import { eventToLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
@@ -71,6 +72,7 @@ export class Receiver {
   private readonly users = new UserNames();
   private readonly executables = new Executables();
   private readonly containers = new Containers();
+  private readonly pods: KubernetesPods | undefined;
   private readonly setTypes = new SetTypes();
   private readonly settings = new KernelSettings();
   private readonly folds: Folds<Folded>;
@@ -89,6 +91,7 @@ export class Receiver {
   ) {
     this.output = this.buildOutput(config);
     this.clock = cachedBootClock(() => this.native.bootToRealtimeNs());
+    if (config.kubernetes.enabled) this.pods = new KubernetesPods(config.kubernetes.log_dir, config.kubernetes.node_name);
     this.folds = new Folds<Folded>({
       windowNs: (ev) => BigInt(ev.kind.startsWith('udp.') ? this.config.probes.udp.window_ms : this.config.dedup.window_ms) * 1_000_000n,
       graceNs: FOLD_GRACE_NS,
@@ -211,6 +214,15 @@ export class Receiver {
     }
   }
 
+  private containerInfo(pid: number, cgroupId: bigint): ContainerInfo | undefined {
+    const c = this.containers.describe(pid, cgroupId);
+    if (!c) return undefined;
+    const podUid = podUidFromCgroupPath(c.path);
+    const pod = this.pods?.pod(c.id);
+    if (!this.pods || (!pod && !podUid)) return { id: c.id };
+    return { id: c.id, k8s: { podUid, ...pod, nodeName: this.pods.nodeName } };
+  }
+
   private mappingContext(): MappingContext {
     return {
       clock: this.clock,
@@ -218,7 +230,7 @@ export class Receiver {
       observedUnixNs: toUnixNs(this.native.bootTimeNs(), this.clock),
       userName: (uid) => this.users.name(uid),
       executablePath: (pid) => this.executables.path(pid),
-      containerId: (p) => this.containers.containerOf(p.pid, p.cgroupId),
+      container: (p) => this.containerInfo(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,
       udpWindowMs: this.config.probes.udp.window_ms,
       foldWindowMs: this.config.dedup.window_ms,

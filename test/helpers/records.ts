@@ -14,7 +14,7 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
     observedUnixNs: OBSERVED_NS,
     userName: (uid) => ({ 0: 'root', 1000: 'alice' })[uid],
     executablePath: (pid) => (pid === 4242 ? '/usr/bin/curl' : undefined),
-    containerId: () => undefined,
+    container: () => undefined,
     maxArgs: 64,
     udpWindowMs: 10_000,
     foldWindowMs: 10_000,

@@ -1,6 +1,7 @@
 // container.id from the cgroup a process runs in: a cgroup named the way
 // docker's systemd driver names it, made by the test in the cgroup2 tree.
-import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cgroup2Root } from '../../receiver/src/enrich/containers';
@@ -26,6 +27,34 @@ describeKernel('container.id', () => {
     await run.stop();
     rmdirSync(scope);
     rmdirSync(parent);
+  });
+
+  it('a process in a pod (kubelet cgroup naming, /var/log/containers link) carries the Kubernetes attributes', async () => {
+    const podUid = '11112222-3333-4444-5555-666677778888';
+    const podDir = join(parent, 'kubepods.slice', `kubepods-besteffort-pod${podUid.replace(/-/g, '_')}.slice`);
+    const id = 'feed'.padEnd(64, '7');
+    const scopeDir = join(podDir, `cri-containerd-${id}.scope`);
+    mkdirSync(scopeDir, { recursive: true });
+    const logs = mkdtempSync(join(tmpdir(), 'bpfaudit-logs-'));
+    symlinkSync(`/var/log/pods/payments_api-5f6d_${podUid}/server/0.log`, join(logs, `api-5f6d_payments_server-${id}.log`));
+    const k8sRun = new CapturedRun((c) => {
+      c.kubernetes = { enabled: true, log_dir: logs, node_name: 'worker-1' };
+    });
+    try {
+      const marker = `pod-${process.pid}`;
+      const { pid } = await runProgram('/bin/sh', ['-c', `echo $$ > ${join(scopeDir, 'cgroup.procs')} && exec /bin/true ${marker}`]);
+      const [rec] = await k8sRun.waitFor('process.exec', (a) => a['process.pid'] === pid && (a['process.command_args'] as string[])[1] === marker);
+      expect(rec.attributes).toMatchObject({
+        'container.id': id, 'k8s.pod.name': 'api-5f6d', 'k8s.pod.uid': podUid, 'k8s.namespace.name': 'payments',
+        'k8s.container.name': 'server', 'k8s.node.name': 'worker-1',
+      });
+    } finally {
+      await k8sRun.stop();
+      rmSync(logs, { recursive: true, force: true });
+      rmdirSync(scopeDir);
+      rmdirSync(podDir);
+      rmdirSync(join(parent, 'kubepods.slice'));
+    }
   });
 
   it('a process moved into a container cgroup carries its id; the host process does not', async () => {

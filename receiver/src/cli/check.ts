@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../config/defaults';
 import { Sensor } from '../native/sensor';
-import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities } from '../privileges';
+import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities, missingForDrop } from '../privileges';
 import { probeObjects } from '../probes';
 
 interface Row {
@@ -29,6 +29,12 @@ export function check(): number {
     what: 'privileges to load probes',
     ok: missing.length === 0,
     detail: missing.length ? `missing ${missing.join(', ')}` : 'sufficient',
+  });
+  const forDrop = missingForDrop(caps, true);
+  rows.push({
+    what: 'privileges to drop root after start',
+    ok: forDrop.length === 0,
+    detail: forDrop.length ? `missing ${forDrop.join(', ')} (or run with security.run_as: root)` : 'sufficient; no capability is kept afterwards',
   });
   const btf = hasKernelBtf();
   rows.push({ what: 'kernel BTF', ok: btf, detail: btf ? BTF_PATH : `${BTF_PATH} not readable (CONFIG_DEBUG_INFO_BTF)` });

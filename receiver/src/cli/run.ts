@@ -64,12 +64,13 @@ export async function run(configPath: string | undefined): Promise<number> {
   const { config, warnings } = loadConfigWithWarnings(configPath);
   if (!configPath) config.exporters = exportersFromEnv(process.env.OTEL_LOGS_EXPORTER, config.exporters);
   for (const w of warnings) process.stderr.write(`bpfaudit: warning: ${w}\n`);
-  const blockers = startupBlockers();
+  const dropping = config.security.run_as !== 'root';
+  const blockers = startupBlockers(dropping ? { chown: config.exporters.some((e) => e.type === 'otlp') } : undefined);
   if (blockers.length) throw new CliError(`cannot start:\n  ${blockers.join('\n  ')}`);
 
   const receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
   receiver.start();
-  if (config.security.run_as !== 'root') {
+  if (dropping) {
     const user = resolveUser(config.security.run_as);
     dropPrivileges(user, receiver.writableDirs());
     process.stderr.write(`bpfaudit: probes attached; now running as ${user.name} (uid ${user.uid}) without capabilities\n`);

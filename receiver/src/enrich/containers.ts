@@ -36,7 +36,7 @@ export function cgroup2Root(mountinfo = readFileSync('/proc/self/mountinfo', 'ut
 
 export class Containers {
   private readonly byCgroupId = new Map<bigint, string>();
-  private readonly byPid = new Map<number, string | null>();
+  private readonly byPid = new Map<number, { id: string; path: string } | null>();
   private scannedAt = -Infinity;
 
   constructor(
@@ -48,10 +48,15 @@ export class Containers {
 
   /** The container a process runs in, or undefined on the host. */
   containerOf(pid: number, cgroupId: bigint): string | undefined {
+    return this.describe(pid, cgroupId)?.id;
+  }
+
+  /** The container and the cgroup path that named it. */
+  describe(pid: number, cgroupId: bigint): { id: string; path: string } | undefined {
     const path = this.cgroupPath(cgroupId);
     if (path !== undefined && path !== '/') {
       const id = containerIdFromCgroupPath(path);
-      if (id) return id;
+      if (id) return { id, path };
     }
     return this.fromProc(pid);
   }
@@ -81,15 +86,16 @@ export class Containers {
     }
   }
 
-  private fromProc(pid: number): string | undefined {
+  private fromProc(pid: number): { id: string; path: string } | undefined {
     let id = this.byPid.get(pid);
     if (id === undefined) {
       id = null;
       try {
         for (const line of readFileSync(`${this.procRoot}/${pid}/cgroup`, 'utf8').split('\n')) {
-          const found = containerIdFromCgroupPath(line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1));
+          const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+          const found = containerIdFromCgroupPath(path);
           if (found) {
-            id = found;
+            id = { id: found, path };
             break;
           }
         }

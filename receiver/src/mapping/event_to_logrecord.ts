@@ -24,12 +24,18 @@ export interface AuditLogRecord {
   attributes: Attributes;
 }
 
+export interface ContainerInfo {
+  id: string;
+  /** set when the container runs in a Kubernetes pod on this node */
+  k8s?: { podName?: string; podUid?: string; namespace?: string; containerName?: string; nodeName: string };
+}
+
 export interface MappingContext {
   clock: BootClock;
   observedUnixNs: bigint;
   userName(uid: number): string | undefined;
   executablePath(pid: number): string | undefined;
-  containerId(proc: ProcInfo): string | undefined;
+  container(proc: ProcInfo): ContainerInfo | undefined;
   /** argv elements kept per exec record; the rest is cut and flagged */
   maxArgs: number;
   /** the UDP flow window, reported on send/receive records */
@@ -82,8 +88,18 @@ function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: Mappin
   const tty = ttyName(p.tty);
   if (tty) a['process.tty.name'] = tty;
   a['process.interactive'] = tty !== undefined;
-  const container = ctx.containerId(p);
-  if (container) a['container.id'] = container;
+  const container = ctx.container(p);
+  if (container) {
+    a['container.id'] = container.id;
+    const k = container.k8s;
+    if (k) {
+      if (k.podName) a['k8s.pod.name'] = k.podName;
+      if (k.podUid) a['k8s.pod.uid'] = k.podUid;
+      if (k.namespace) a['k8s.namespace.name'] = k.namespace;
+      if (k.containerName) a['k8s.container.name'] = k.containerName;
+      a['k8s.node.name'] = k.nodeName;
+    }
+  }
   return a;
 }
 
