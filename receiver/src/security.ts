@@ -4,7 +4,7 @@
 // (/etc/passwd, /proc/<pid>/cgroup, the cgroup tree, pod log links) is
 // world-readable; executable paths of processes older than the sensor are
 // read from /proc before the drop.
-import { chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chownSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNative } from './native/loader';
 
@@ -24,10 +24,21 @@ export function resolveUser(spec: string, passwd = readFileSync('/etc/passwd', '
   throw new Error(`security.run_as: no user ${spec} in /etc/passwd`);
 }
 
-/** Hands directories the receiver keeps writing to (spools) to the user, then drops to it. */
+/**
+ * Hands directories the receiver keeps writing to (spools) to the user,
+ * drops to it, and checks that it can still reach them: a parent directory
+ * it cannot traverse would otherwise fail every later write.
+ */
 export function dropPrivileges(user: Identity, writableDirs: string[]): void {
   for (const dir of writableDirs) chownTree(dir, user);
   loadNative().dropPrivileges(user.uid, user.gid);
+  for (const dir of writableDirs) {
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new Error(`${dir} is not writable by ${user.name} after the switch (is a parent directory closed to it?)`);
+    }
+  }
 }
 
 function chownTree(path: string, user: Identity): void {

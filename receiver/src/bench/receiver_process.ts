@@ -1,6 +1,6 @@
 // bpfaudit itself as the benchmark runs it: the CLI, a config file, an OTLP
 // exporter to the bench's collector; its shutdown summary parsed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../paths';
@@ -45,6 +45,8 @@ export function parseSummary(stderr: string): Summary {
 
 export async function startReceiver(collectorUrl: string, extraYaml: string[] = []): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
+  // the receiver drops to nobody after start-up and keeps writing its spool below here
+  chmodSync(dir, 0o755);
   const config = join(dir, 'bpfaudit.yaml');
   writeFileSync(
     config,

@@ -72,7 +72,12 @@ export async function run(configPath: string | undefined): Promise<number> {
   receiver.start();
   if (dropping) {
     const user = resolveUser(config.security.run_as);
-    dropPrivileges(user, receiver.writableDirs());
+    try {
+      dropPrivileges(user, receiver.writableDirs());
+    } catch (e) {
+      await receiver.stop();
+      throw new CliError(`cannot switch to ${user.name}: ${(e as Error).message}`);
+    }
     process.stderr.write(`bpfaudit: probes attached; now running as ${user.name} (uid ${user.uid}) without capabilities\n`);
   }
   process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGINT or SIGTERM stops\n`);

@@ -69,6 +69,8 @@ export class DeliveryProcessor implements LogRecordProcessor {
 
   private async exportAll(): Promise<void> {
     while (this.queue.length) {
+      // a full spool is emptied by its sender: wait for it rather than discard spooled batches
+      while (!this.closed && !this.exporterHasRoom()) await new Promise((r) => setTimeout(r, 20));
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.notifyRoom();
       const error = await this.exportOnce(batch);
@@ -105,6 +107,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
 
   async shutdown(): Promise<void> {
     if (this.closed) return;
+    // from here a full spool discards its oldest batches (counted) instead of holding up the exit
     this.closed = true;
     await this.forceFlush();
     this.waiters.splice(0).forEach((w) => w());
