@@ -285,10 +285,11 @@ enum fold_outcome {
 
 /* Builds a fold key, leaving out the fields that are not among `keys`. */
 static __always_inline void fold_key_of(struct fold_key *k, __u32 type, const struct proc_ctx *p, __u16 family,
-					const __u8 *raddr, __u16 port, __s32 error, __u32 keys)
+					const __u8 *raddr, __u16 port, __s32 error, __u8 direction, __u32 keys)
 {
 	__builtin_memset(k, 0, sizeof(*k));
 	k->type = type;
+	k->direction = direction;
 	k->netns = p->netns;
 	k->family = family;
 	k->error = error;

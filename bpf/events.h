@@ -118,6 +118,8 @@ struct fold_key {
 	__u16 family;
 	__u16 port;   /* host byte order: the remote port, or the local one when we accepted */
 	__s32 error;
+	__u8 direction; /* enum bpfaudit_direction: both ends of one connection in one process stay apart */
+	__u8 pad0[3];
 	__u8 addr[16]; /* the remote address */
 };
 

@@ -96,7 +96,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	if (rt && (rt->fold_types & (1U << type))) {
 		__u16 port = o->direction == DIRECTION_INBOUND ? e->lport : e->rport;
 
-		fold_key_of(&e->key, type, &e->proc, e->family, e->raddr, port, error, rt->fold_keys);
+		fold_key_of(&e->key, type, &e->proc, e->family, e->raddr, port, error, o->direction, rt->fold_keys);
 		add.window_start = e->hdr.ktime;
 		add.count = 1;
 		add.a = e->bytes_sent;

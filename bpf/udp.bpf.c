@@ -212,7 +212,7 @@ static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagr
 	port = e->key.port;
 	__builtin_memcpy(addr, e->key.addr, 16);
 	k = &e->key;
-	fold_key_of(k, type, &e->proc, family, addr, port, 0, UDP_FOLD_KEYS);
+	fold_key_of(k, type, &e->proc, family, addr, port, 0, dir, UDP_FOLD_KEYS);
 	add.window_start = e->hdr.ktime;
 	add.count = d->count;
 	add.a = d->bytes;

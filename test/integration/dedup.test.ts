@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
-import { startNode } from '../helpers/processes';
+import { runProgram, startNode } from '../helpers/processes';
 
 describeKernel('redundancy cache', () => {
   let run: CapturedRun;
@@ -47,5 +47,26 @@ describeKernel('redundancy cache', () => {
     expect(connect.body).toMatch(/ \(x1000\)$/);
     sink.child.kill();
     await sink.exited;
+  });
+});
+
+describeKernel('redundancy cache keeps the two ends apart', () => {
+  it('a process that is both client and server of one connection gets both close records', async () => {
+    const run = new CapturedRun((c) => {
+      c.dedup.window_ms = 300;
+    });
+    try {
+      const { pid } = await runProgram('/usr/bin/python3', ['-c', [
+        'import socket',
+        "s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen()",
+        'c=socket.create_connection(s.getsockname()); a,_=s.accept()',
+        "c.send(b'hello'); a.recv(10); c.close(); a.close()",
+      ].join('\n')]);
+      const closes = await run.waitFor('network.tcp.close', (a) => a['process.pid'] === pid, 2, 5000);
+      expect(closes.map((r) => r.attributes['bpfaudit.repeat.count'])).toEqual([1, 1]);
+      expect(closes.map((r) => r.attributes['bpfaudit.connection.bytes_sent']).sort()).toEqual([0, 5]);
+    } finally {
+      await run.stop();
+    }
   });
 });

@@ -101,8 +101,8 @@ export const EXIT_EVENT: StructLayout = {
 };
 
 export const FOLD_KEY: StructLayout = {
-  size: 40,
-  fields: { type: 0, pid: 4, uid: 8, netns: 12, family: 16, port: 18, error: 20, addr: 24 },
+  size: 44,
+  fields: { type: 0, pid: 4, uid: 8, netns: 12, family: 16, port: 18, error: 20, direction: 24, pad0: 25, addr: 28 },
 };
 
 export const FOLD_VALUE: StructLayout = {
@@ -111,12 +111,12 @@ export const FOLD_VALUE: StructLayout = {
 };
 
 export const FOLD_END_EVENT: StructLayout = {
-  size: 88,
-  fields: { hdr: 0, key: 16, value: 56 },
+  size: 96,
+  fields: { hdr: 0, key: 16, value: 64 },
 };
 
 export const TCP_EVENT: StructLayout = {
-  size: 240,
+  size: 248,
   fields: {
     hdr: 0, proc: 16, family: 128, lport: 130, rport: 132, direction: 134, folded: 135,
     error: 136, pad1: 140, laddr: 144, raddr: 160, duration_ns: 176, bytes_sent: 184,
@@ -125,8 +125,8 @@ export const TCP_EVENT: StructLayout = {
 };
 
 export const UDP_EVENT: StructLayout = {
-  size: 224,
-  fields: { hdr: 0, proc: 16, key: 128, flow: 168, lport: 200, requested_port: 202, error: 204, laddr: 208 },
+  size: 232,
+  fields: { hdr: 0, proc: 16, key: 128, flow: 176, lport: 208, requested_port: 210, error: 212, laddr: 216 },
 };
 
 export const IPSET_EVENT: StructLayout = {
