@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# the tests are TypeScript too: type errors fail the run before any test does
+npx --no-install tsc -p tsconfig.test.json
 npx --no-install vitest run "$@"

@@ -19,7 +19,7 @@ import { KernelSettings } from './filters/kernel_settings';
 import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
 import { SetTypes } from './ipset/set_types';
-import { eventToLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
+import { eventToLogRecord, type AuditLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
@@ -140,15 +140,7 @@ export class Receiver {
       const totals = this.lossTotals();
       const r = statsRecord(totals, this.lastTotals, this.config.limits.stats_interval_ms, toUnixNs(this.native.bootTimeNs(), this.clock));
       this.lastTotals = totals;
-      this.output.logger.emit({
-        eventName: r.eventName,
-        timestamp: nsToHrTime(r.timeUnixNs),
-        observedTimestamp: nsToHrTime(r.observedUnixNs),
-        severityNumber: r.severityNumber,
-        severityText: r.severityText,
-        body: r.body,
-        attributes: r.attributes,
-      });
+      this.emitRecord(r);
     } catch (e) {
       this.options.onError?.(e as Error);
     }
@@ -239,7 +231,11 @@ export class Receiver {
   }
 
   private emit(ev: RecordEvent, ctx: MappingContext): void {
-    const r = eventToLogRecord(ev, ctx);
+    this.emitRecord(eventToLogRecord(ev, ctx));
+    this.stats.emitted++;
+  }
+
+  private emitRecord(r: AuditLogRecord): void {
     this.output.logger.emit({
       eventName: r.eventName,
       timestamp: nsToHrTime(r.timeUnixNs),
@@ -249,7 +245,6 @@ export class Receiver {
       body: r.body,
       attributes: r.attributes,
     });
-    this.stats.emitted++;
   }
 
   /** Resolves when every exporter has room again: until then the addon stops draining the ring. */

@@ -11,6 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../../receiver/src/config/defaults';
 import type { Config } from '../../receiver/src/config/types';
 import { Receiver } from '../../receiver/src/receiver';
+import { until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { OtlpTestServer } from '../helpers/otlp/otlp_server';
 import { runProgram } from '../helpers/processes';
@@ -30,13 +31,6 @@ function otlpConfig(url: string, spool: string): Config {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Runs /bin/true MARKER-i for i in [from, to), spaced, and returns the markers. */
 async function execs(prefix: string, from: number, to: number, gapMs: number): Promise<string[]> {
@@ -76,7 +70,7 @@ describeKernel('delivery while the collector is away', () => {
     await server.start(port); // and comes back
     const third = await execs(prefix, 25, 30, 60);
     const all = [...first, ...second, ...third];
-    await until('every record at the collector', () => arrivedMarkers(server, prefix).length >= all.length);
+    await until('every record at the collector', () => arrivedMarkers(server, prefix).length >= all.length, 15_000);
     const stats = await receiver.stop();
     await server.stop();
 
@@ -111,7 +105,7 @@ describeKernel('delivery while the collector is away', () => {
     const after = new Receiver(otlpConfig(url, spool));
     after.start();
     const later = await execs(prefix, 12, 16, 40);
-    await until('spooled and new records at the collector', () => arrivedMarkers(server, prefix).length >= spooled.length + later.length);
+    await until('spooled and new records at the collector', () => arrivedMarkers(server, prefix).length >= spooled.length + later.length, 15_000);
     await after.stop();
     await server.stop();
     expect(arrivedMarkers(server, prefix)).toEqual([...spooled, ...later]);

@@ -1,12 +1,11 @@
 // End to end: the bpfaudit CLI, started with an OTLP exporter, ships what
 // happens on the machine to a local OTLP/HTTP server that decodes every
 // request strictly by the OTLP logs schema, for protobuf and for JSON.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it, onTestFinished } from 'vitest';
-import { projectRoot } from '../../receiver/src/paths';
+import { afterAll, expect, it } from 'vitest';
+import { startCli, until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import type { DecodedLog } from '../helpers/otlp/otlp_decode';
 import { OtlpTestServer } from '../helpers/otlp/otlp_server';
@@ -16,14 +15,6 @@ const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-e2e-'));
 // the receiver drops to nobody after start-up and keeps writing its spool below here
 chmodSync(dir, 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function waitUntil(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeKernel('OTLP export end to end', () => {
   for (const protocol of ['http/protobuf', 'http/json'] as const) {
@@ -42,19 +33,7 @@ describeKernel('OTLP export end to end', () => {
           'dedup: { window_ms: 300 }',
         ].join('\n'),
       );
-      const cli = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, OTEL_SERVICE_NAME: 'bpfaudit-e2e' },
-      });
-      let stderr = '';
-      let stdout = '';
-      cli.stderr.on('data', (d) => (stderr += d));
-      cli.stdout.on('data', (d) => (stdout += d));
-      const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
-      onTestFinished(() => {
-        if (cli.exitCode === null) cli.kill('SIGKILL');
-      });
-      await waitUntil('the receiver to start', () => stderr.includes('running'));
+      const cli = await startCli(config, { ...process.env, OTEL_SERVICE_NAME: 'bpfaudit-e2e' });
 
       const started = BigInt(Date.now()) * 1_000_000n;
       const marker = `e2e-${protocol}`;
@@ -66,15 +45,15 @@ describeKernel('OTLP export end to end', () => {
       await srv.exited;
 
       const byPid = (name: string, pid: number) => (l: DecodedLog) => l.eventName === name && l.attributes['process.pid'] === pid;
-      await waitUntil('the records at the collector', () => server.records.some(byPid('network.tcp.close', client.pid)) && server.records.some(byPid('process.exec', exec.pid)));
-      cli.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await until('the records at the collector', () => server.records.some(byPid('network.tcp.close', client.pid)) && server.records.some(byPid('process.exec', exec.pid)));
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
       await server.stop();
 
       expect(server.errors).toEqual([]);
       expect(server.requests.every((r) => r.contentType === (protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'))).toBe(true);
-      expect(stdout).toBe('');
-      expect(stderr).toMatch(/bpfaudit: \d+ records from \d+ events .*kernel lost=0/);
+      expect(cli.stdout()).toBe('');
+      expect(cli.stderr()).toMatch(/bpfaudit: \d+ records from \d+ events .*kernel lost=0/);
 
       const execRec = server.records.find(byPid('process.exec', exec.pid))!;
       expect(execRec).toMatchObject({ eventName: 'process.exec', severityNumber: 9, severityText: 'INFO' });

@@ -1,26 +1,17 @@
 // Least privilege: started as root, after start-up the receiver runs as
 // nobody with no capability on any thread, while events keep flowing and a
 // SIGHUP reload (which writes the kernel's rule maps) still works.
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it, onTestFinished } from 'vitest';
-import { projectRoot } from '../../receiver/src/paths';
+import { afterAll, expect, it } from 'vitest';
+import { startCli, until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { runProgram, startNode } from '../helpers/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-priv-'));
 chmodSync(dir, 0o777);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function threadStatus(pid: number) {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
@@ -36,17 +27,11 @@ describeKernel('least privilege after start-up', () => {
     const cfg = join(dir, 'bpfaudit.yaml');
     const base = ['dedup: { kinds: [] }', `exporters: [ { type: file, path: "${out}", format: jsonl } ]`, 'limits: { flush_interval_ms: 50 }', 'security: { run_as: nobody }'];
     writeFileSync(cfg, base.join('\n'));
-    const cli = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    cli.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
-    onTestFinished(() => {
-      if (cli.exitCode === null) cli.kill('SIGKILL');
-    });
-    await until('the receiver to start', () => stderr.includes('running'));
-    expect(stderr).toContain('now running as nobody (uid 65534) without capabilities');
+    const cli = await startCli(cfg);
+    const stderr = () => cli.stderr();
+    expect(stderr()).toContain('now running as nobody (uid 65534) without capabilities');
 
-    const threads = threadStatus(cli.pid!);
+    const threads = threadStatus(cli.child.pid!);
     expect(threads.length).toBeGreaterThan(1);
     for (const t of threads) {
       expect(t.uid, `thread ${t.tid}`).toEqual(['65534', '65534', '65534', '65534']);
@@ -63,8 +48,8 @@ describeKernel('least privilege after start-up', () => {
     const sink = startNode('tcp_peer.js', ['sink', '127.0.0.1']);
     const { port } = await sink.next();
     writeFileSync(cfg, [...base, `filters: { ignore: [ "p<${port}>" ] }`].join('\n'));
-    cli.kill('SIGHUP');
-    await until('the reload', () => stderr.includes('reloaded'));
+    cli.child.kill('SIGHUP');
+    await until('the reload', () => stderr().includes('reloaded'));
     const loop = startNode('tcp_peer.js', ['loop', '127.0.0.1', String(port), '5']);
     await loop.exited;
     const control = await runProgram('/bin/true', ['control']);
@@ -72,9 +57,9 @@ describeKernel('least privilege after start-up', () => {
     expect(lines().filter((r) => r.attributes['server.port'] === port)).toEqual([]);
     sink.child.kill();
 
-    cli.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
     // counters are still read through the maps after the drop
-    expect(stderr).toMatch(/filtered=[^ ]*tcp_connect:5/);
+    expect(stderr()).toMatch(/filtered=[^ ]*tcp_connect:5/);
   });
 });

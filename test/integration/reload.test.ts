@@ -1,12 +1,11 @@
 // SIGHUP while traffic flows: the new ignore rule takes effect, the
 // exporters are swapped, and across the reload every event is accounted for
 // exactly once (a record, or a kernel filter count); a bad file changes nothing.
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, onTestFinished } from 'vitest';
-import { projectRoot } from '../../receiver/src/paths';
+import { startCli, until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { startNode } from '../helpers/processes';
 
@@ -30,14 +29,6 @@ function records(file: string): Array<{ eventName: string; timestamp: string; at
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describeKernel('reload on SIGHUP', () => {
   it('swaps rules and exporters while traffic flows, losing and duplicating nothing', async () => {
     const sinkA = startNode('tcp_peer.js', ['sink', '127.0.0.1']);
@@ -49,15 +40,11 @@ describeKernel('reload on SIGHUP', () => {
     const cfg = join(dir, 'bpfaudit.yaml');
     writeFileSync(cfg, config(before, []));
 
-    const cli = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    cli.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
     onTestFinished(() => {
-      if (cli.exitCode === null) cli.kill('SIGKILL');
       for (const p of [sinkA, sinkB]) if (p.child.exitCode === null) p.child.kill();
     });
-    await until('the receiver to start', () => stderr.includes('running'));
+    const cli = await startCli(cfg);
+    const stderr = () => cli.stderr();
 
     const N = 300;
     const a = startNode('tcp_peer.js', ['loop', '127.0.0.1', String(portA), String(N), '3']);
@@ -67,13 +54,13 @@ describeKernel('reload on SIGHUP', () => {
 
     // a broken file is rejected and changes nothing
     writeFileSync(cfg, 'filters: { ignore: [ "p<99999>" ] }\n');
-    cli.kill('SIGHUP');
-    await until('the rejection', () => stderr.includes('reload rejected'));
-    expect(stderr).toContain('port must be an integer from 1 to 65535');
+    cli.child.kill('SIGHUP');
+    await until('the rejection', () => stderr().includes('reload rejected'));
+    expect(stderr()).toContain('port must be an integer from 1 to 65535');
 
     writeFileSync(cfg, config(after, [`|p<${portB}>`]));
-    cli.kill('SIGHUP');
-    await until('the reload', () => stderr.includes('reloaded'));
+    cli.child.kill('SIGHUP');
+    await until('the reload', () => stderr().includes('reloaded'));
     const reloadedAt = Date.now();
     expect((await a.next()).done).toBe(N);
     expect((await b.next()).done).toBe(N);
@@ -81,14 +68,14 @@ describeKernel('reload on SIGHUP', () => {
     await until('the last A connects', () => connects(before, a.pid) + connects(after, a.pid) >= N);
     await new Promise((r) => setTimeout(r, 300));
 
-    cli.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
     sinkA.child.kill();
     sinkB.child.kill();
 
     const aRecords = connects(before, a.pid) + connects(after, a.pid);
     const bRecords = connects(before, b.pid) + connects(after, b.pid);
-    const filtered = Number(/filtered=[^ ]*tcp_connect:(\d+)/.exec(stderr)?.[1] ?? 0);
+    const filtered = Number(/filtered=[^ ]*tcp_connect:(\d+)/.exec(stderr())?.[1] ?? 0);
     expect(aRecords).toBe(N);
     expect(connects(after, a.pid)).toBeGreaterThan(0);
     // B's records all happened before the new rule was in force (some may reach the new exporter)
@@ -98,6 +85,6 @@ describeKernel('reload on SIGHUP', () => {
     expect(bTimes.every((t) => t <= reloadedAt)).toBe(true);
     expect(bRecords + filtered).toBe(N);
     expect(filtered).toBeGreaterThan(0);
-    expect(stderr).not.toMatch(/kernel lost=[1-9a-z]/);
+    expect(stderr()).not.toMatch(/kernel lost=[1-9a-z]/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBatch, splitArgs } from '../../receiver/src/decode/decode';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../../receiver/src/decode/encode';
 import { EventType, Flags } from '../../receiver/src/decode/layout';
-import type { AuditEvent } from '../../receiver/src/events';
+import type { AuditEvent, ExitEvent, TcpEvent } from '../../receiver/src/events';
 
 function decode(records: Buffer[]) {
   const out: AuditEvent[] = [];
@@ -37,7 +37,7 @@ describe('decodeBatch', () => {
 
   it('reports an unset loginuid as undefined', () => {
     const { out } = decode([exitRecord(9n, 0, { ...SAMPLE_PROC, auid: undefined })]);
-    expect(out[0].proc.auid).toBeUndefined();
+    expect((out[0] as ExitEvent).proc.auid).toBeUndefined();
   });
 
   it('splits the wait status into exit code or signal', () => {
@@ -52,7 +52,7 @@ describe('decodeBatch', () => {
       tcpRecord({ type: EventType.EVENT_TCP_ACCEPT, ktimeNs: 2n, family: 10, laddr: [...Array(15).fill(0), 1], lport: 22, raddr: [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 9], rport: 40000, inbound: true }),
       tcpRecord({ type: EventType.EVENT_TCP_CLOSE, ktimeNs: 3n, family: 10, laddr: mapped([127, 0, 0, 1]), lport: 80, raddr: mapped([127, 0, 0, 2]), rport: 5000, durationNs: 7n, bytesSent: 10n, bytesReceived: 20n }),
     ]);
-    expect(out.map((e) => e.kind === 'exec' || e.kind === 'exit' ? e.kind : [e.kind, e.ipVersion, e.localAddress, e.localPort, e.remoteAddress, e.remotePort, e.inbound])).toEqual([
+    expect((out as TcpEvent[]).map((e) => [e.kind, e.ipVersion, e.localAddress, e.localPort, e.remoteAddress, e.remotePort, e.inbound])).toEqual([
       ['tcp.connect', 4, '10.0.0.5', 52507, '93.184.216.34', 443, false],
       ['tcp.accept', 6, '::1', 22, '2001:db8::9', 40000, true],
       ['tcp.close', 4, '127.0.0.1', 80, '127.0.0.2', 5000, false],

@@ -6,7 +6,7 @@ import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord'
 import { jsonlLine, textLine } from '../../receiver/src/exporters/formats';
 import { decodeBatch } from '../../receiver/src/decode/decode';
 import { execRecord, frameBatch, SAMPLE_PROC } from '../../receiver/src/decode/encode';
-import type { AuditEvent } from '../../receiver/src/events';
+import type { AuditEvent, ExecEvent } from '../../receiver/src/events';
 import { readable, testContext } from '../helpers/records';
 
 describe('escapeText', () => {
@@ -39,7 +39,7 @@ describe('forged lines', () => {
     ]),
     events,
   );
-  const record = readable(eventToLogRecord(events[0], testContext()));
+  const record = readable(eventToLogRecord(events[0] as ExecEvent, testContext()));
 
   it('text output is exactly one line with no control characters', () => {
     const line = textLine(record);

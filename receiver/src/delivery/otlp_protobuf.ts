@@ -179,6 +179,17 @@ function writeValue(w: Writer, v: OtelValue | undefined): void {
   }
 }
 
+/** Field 1 (length-delimited) holding what `body` writes: for the parts encoded once. */
+function field1(body: (w: Writer) => void): Buffer {
+  const inner = new Writer(4096);
+  body(inner);
+  const w = new Writer(inner.pos + 8);
+  w.varint(TAG(1, LEN));
+  w.varint(inner.pos);
+  w.bytes(inner.buf.subarray(0, inner.pos));
+  return w.take();
+}
+
 export class OtlpLogsEncoder {
   private readonly body = new Writer(1 << 20);
   private readonly rec = new Writer(4096);
@@ -219,13 +230,7 @@ export class OtlpLogsEncoder {
   /** ResourceLogs.resource: the same for every record of a provider, encoded once. */
   private resource(r: ReadableLogRecord): Buffer {
     if (this.prefix && this.prefixOf === r.resource) return this.prefix;
-    const inner = new Writer(4096);
-    this.attributes(inner, TAG(1, LEN), r.resource.attributes as Record<string, unknown>);
-    const w = new Writer(inner.pos + 8);
-    w.varint(TAG(1, LEN));
-    w.varint(inner.pos);
-    w.bytes(inner.buf.subarray(0, inner.pos));
-    this.prefix = w.take();
+    this.prefix = field1((w) => this.attributes(w, TAG(1, LEN), r.resource.attributes as Record<string, unknown>));
     this.prefixOf = r.resource;
     return this.prefix;
   }
@@ -233,14 +238,11 @@ export class OtlpLogsEncoder {
   /** ScopeLogs.scope, encoded once per scope. */
   private scope(r: ReadableLogRecord): Buffer {
     if (this.scopeBytes && this.scopeOf === r.instrumentationScope) return this.scopeBytes;
-    const inner = new Writer(256);
-    inner.string(TAG(1, LEN), r.instrumentationScope.name);
-    if (r.instrumentationScope.version) inner.string(TAG(2, LEN), r.instrumentationScope.version);
-    const w = new Writer(inner.pos + 8);
-    w.varint(TAG(1, LEN));
-    w.varint(inner.pos);
-    w.bytes(inner.buf.subarray(0, inner.pos));
-    this.scopeBytes = w.take();
+    const { name, version } = r.instrumentationScope;
+    this.scopeBytes = field1((w) => {
+      w.string(TAG(1, LEN), name);
+      if (version) w.string(TAG(2, LEN), version);
+    });
     this.scopeOf = r.instrumentationScope;
     return this.scopeBytes;
   }

@@ -1,0 +1,36 @@
+// The bpfaudit CLI as a child of a test: started with a config file, its
+// stderr collected, killed if the test ends early.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { projectRoot } from '../../receiver/src/paths';
+
+export async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface Cli {
+  child: ChildProcess;
+  stderr(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `bpfaudit run --config FILE` and waits until it says it is running. */
+export async function startCli(config: string, env: NodeJS.ProcessEnv = process.env): Promise<Cli> {
+  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let err = '';
+  let out = '';
+  child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  await until('the receiver to start', () => err.includes('running ('), 30_000);
+  return { child, stderr: () => err, stdout: () => out, exited };
+}
