@@ -1,7 +1,8 @@
 // The pipeline: sensor batches -> decode -> enrich/map -> OTel logger ->
 // exporters. Owns the sensor, the fold windows, the kernel-side settings
 // and the LoggerProvider, and swaps the last two on reload.
-import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
@@ -62,6 +63,9 @@ interface Output {
   logger: Logger;
   processors: DeliveryProcessor[];
   types: string[];
+  resource: Resource;
+  scope: { name: string; version: string };
+  direct: boolean;
 }
 
 type Folded = TcpEvent | UdpEvent;
@@ -111,9 +115,11 @@ export class Receiver {
       (exporter) =>
         new DeliveryProcessor(exporter, { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, highWater: queue_size }, report),
     );
-    const provider = new LoggerProvider({ resource: buildResource(config.resource.attributes), processors });
+    const resource = buildResource(config.resource.attributes);
+    const provider = new LoggerProvider({ resource, processors });
     const types = this.options.exporters ? exporters.map(() => 'custom') : config.exporters.map((e) => e.type);
-    return { provider, logger: provider.getLogger('bpfaudit', packageVersion()), processors, types };
+    const scope = { name: 'bpfaudit', version: packageVersion() };
+    return { provider, logger: provider.getLogger(scope.name, scope.version), processors, types, resource, scope, direct: config.limits.record_path === 'direct' };
   }
 
   /** Loads and attaches the probes and starts draining. Throws SensorError naming the failing step. */
@@ -236,7 +242,25 @@ export class Receiver {
   }
 
   private emitRecord(r: AuditLogRecord): void {
-    this.output.logger.emit({
+    const out = this.output;
+    if (out.direct) {
+      // the same fields the SDK's LogRecord would carry, without its per-attribute validation
+      const record: ReadableLogRecord = {
+        hrTime: nsToHrTime(r.timeUnixNs),
+        hrTimeObserved: nsToHrTime(r.observedUnixNs),
+        severityNumber: r.severityNumber,
+        severityText: r.severityText,
+        body: r.body,
+        eventName: r.eventName,
+        attributes: r.attributes,
+        droppedAttributesCount: 0,
+        resource: out.resource,
+        instrumentationScope: out.scope,
+      };
+      for (const p of out.processors) p.push(record);
+      return;
+    }
+    out.logger.emit({
       eventName: r.eventName,
       timestamp: nsToHrTime(r.timeUnixNs),
       observedTimestamp: nsToHrTime(r.observedUnixNs),

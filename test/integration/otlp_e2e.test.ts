@@ -17,19 +17,19 @@ chmodSync(dir, 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeKernel('OTLP export end to end', () => {
-  for (const protocol of ['http/protobuf', 'http/json'] as const) {
-    it(`${protocol}: exec and TCP records reach the collector intact`, async () => {
+  for (const [protocol, recordPath] of [['http/protobuf', 'direct'], ['http/json', 'direct'], ['http/protobuf', 'sdk']] as const) {
+    it(`${protocol}, ${recordPath} records: exec and TCP records reach the collector intact`, async () => {
       const server = new OtlpTestServer();
       const url = await server.start();
-      const config = join(dir, `${protocol.replace('/', '-')}.yaml`);
+      const config = join(dir, `${protocol.replace('/', '-')}-${recordPath}.yaml`);
       writeFileSync(
         config,
         [
           'exporters:',
-          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${join(dir, 'spool-' + protocol.replace('/', '-'))}" } }`,
+          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${join(dir, `spool-${protocol.replace('/', '-')}-${recordPath}`)}" } }`,
           'resource:',
           '  attributes: { deployment.environment.name: e2e }',
-          'limits: { flush_interval_ms: 50 }',
+          `limits: { flush_interval_ms: 50, record_path: ${recordPath} }`,
           'dedup: { window_ms: 300 }',
         ].join('\n'),
       );

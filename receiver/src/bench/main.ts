@@ -20,10 +20,12 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${what}: ${figure}\n`);
   };
 
-  const direct = await pipelineThroughput(total, 'direct');
-  say('pipeline, direct encoder: raw records -> OTLP/protobuf acknowledged', `${fmt(direct.eventsPerSecond)} events/s`, '>= 200,000 (stretch 500,000)');
-  const sdk = await pipelineThroughput(total, 'sdk');
-  say('pipeline, SDK serializer', `${fmt(sdk.eventsPerSecond)} events/s`, '>= 200,000');
+  const fastest = await pipelineThroughput(total, 'direct', 'direct');
+  say('pipeline, direct records + direct encoder: raw records -> OTLP/protobuf acknowledged', `${fmt(fastest.eventsPerSecond)} events/s`, '>= 200,000 (stretch 500,000)');
+  const direct = await pipelineThroughput(total, 'direct', 'sdk');
+  say('pipeline, SDK records + direct encoder (the default)', `${fmt(direct.eventsPerSecond)} events/s`, '>= 200,000');
+  const sdk = await pipelineThroughput(total, 'sdk', 'sdk');
+  say('pipeline, SDK records + SDK serializer', `${fmt(sdk.eventsPerSecond)} events/s`, '>= 200,000');
 
   const live = await liveRun(liveSeconds, true);
   const s = live.summary;
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   process.stdout.write(rows.map(([a, b, c]) => `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c}`).join('\n') + '\n');
   const dir = join(projectRoot(), 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ pipeline: { direct, sdk }, live: [live, raw], overhead: o }, null, 2) + '\n');
+  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ pipeline: { fastest, direct, sdk }, live: [live, raw], overhead: o }, null, 2) + '\n');
 }
 
 main().catch((e) => {

@@ -37,6 +37,7 @@ function sampleBatch(count: number, firstPid: number): Buffer {
 
 export interface PipelineResult {
   encoder: 'direct' | 'sdk';
+  recordPath: 'direct' | 'sdk';
   events: number;
   acknowledged: number;
   seconds: number;
@@ -46,13 +47,14 @@ export interface PipelineResult {
   rssMiB: number;
 }
 
-export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', batchEvents = 2000): Promise<PipelineResult> {
+export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', batchEvents = 2000): Promise<PipelineResult> {
   const { server, stats, url } = await acceptingCollector();
   const spool = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
   const config = structuredClone(DEFAULT_CONFIG);
   config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp), encoder, spool: { dir: spool, max_bytes: 1 << 30 } }];
   config.limits.export_batch_size = 4096;
   config.limits.shutdown_timeout_ms = 600_000;
+  config.limits.record_path = recordPath;
   const receiver = new Receiver(config);
   // pids far above pid_max, so no lookup in /proc finds a real process
   const batches = Array.from({ length: 8 }, (_, i) => sampleBatch(batchEvents, 10_000_000 + i * batchEvents));
@@ -72,7 +74,7 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   rmSync(spool, { recursive: true, force: true });
   const acknowledged = stopped.exporters[0].otlp?.exported ?? 0;
   return {
-    encoder, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
+    encoder, recordPath, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
     requests: stats.requests, bytesOnWire: stats.bytes, rssMiB: Math.round(peakRss / 2 ** 20),
   };
 }

@@ -31,6 +31,7 @@ export const DEFAULT_CONFIG: Config = {
     fold_entries: 65536,
     stats_interval_ms: 60_000,
     shutdown_timeout_ms: 10_000,
+    record_path: 'direct',
   },
 };
 

@@ -166,6 +166,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         fold_entries: int(16, 1 << 22),
         stats_interval_ms: int(100, 86_400_000),
         shutdown_timeout_ms: int(0, 600_000),
+        record_path: { kind: 'string', enum: ['sdk', 'direct'] },
       },
     },
   },

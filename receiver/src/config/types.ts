@@ -80,5 +80,7 @@ export interface Config {
     stats_interval_ms: number;
     /** SIGTERM: how long to keep delivering what is queued and spooled */
     shutdown_timeout_ms: number;
+    /** how records are made: through the OpenTelemetry SDK's Logger, or directly (faster, same records) */
+    record_path: 'sdk' | 'direct';
   };
 }

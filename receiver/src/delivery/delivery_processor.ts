@@ -37,6 +37,11 @@ export class DeliveryProcessor implements LogRecordProcessor {
   ) {}
 
   onEmit(record: SdkLogRecord, _context?: Context): void {
+    this.push(record);
+  }
+
+  /** Records that did not come through the SDK's Logger (the direct record path). */
+  push(record: ReadableLogRecord): void {
     this.queue.push(record);
     if (this.queue.length >= this.options.maxBatch) this.kick();
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
