@@ -16,6 +16,8 @@ import { createExporter } from './exporters/factory';
 import { DeliveryProcessor, type DeliveryStats } from './delivery/delivery_processor';
 import { SpoolingOtlpExporter, type OtlpDeliveryStats } from './delivery/spooling_otlp_exporter';
 import { statsRecord, type LossTotals } from './stats/stats_record';
+import { startMetrics } from './stats/metrics';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { KernelSettings } from './filters/kernel_settings';
 import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
@@ -88,6 +90,7 @@ export class Receiver {
   private sweeper: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private lastTotals: LossTotals | undefined;
+  private metrics: MeterProvider | undefined;
 
   constructor(
     private config: Config,
@@ -138,6 +141,8 @@ export class Receiver {
     this.executables.seed();
     this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
     this.statsTimer = setInterval(() => this.emitStats(), limits.stats_interval_ms);
+    const otlp = this.config.exporters.find((e) => e.type === 'otlp');
+    this.metrics = this.options.exporters ? undefined : startMetrics(otlp?.type === 'otlp' ? otlp : undefined, this.output.resource, limits.stats_interval_ms, () => this.lossTotals());
   }
 
   /** The periodic bpfaudit.stats record: every loss counter, in the log stream itself. */
@@ -348,6 +353,7 @@ export class Receiver {
     for (const p of this.output.processors) if (p.exporter instanceof SpoolingOtlpExporter) await p.exporter.drain(deadline);
     const stats = this.statistics();
     await this.output.provider.shutdown();
+    await this.metrics?.shutdown();
     return stats;
   }
 }

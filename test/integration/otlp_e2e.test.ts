@@ -29,7 +29,7 @@ describeKernel('OTLP export end to end', () => {
           `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${join(dir, `spool-${protocol.replace('/', '-')}-${recordPath}`)}" } }`,
           'resource:',
           '  attributes: { deployment.environment.name: e2e }',
-          `limits: { flush_interval_ms: 50, record_path: ${recordPath} }`,
+          `limits: { flush_interval_ms: 50, record_path: ${recordPath}, stats_interval_ms: 300 }`,
           'dedup: { window_ms: 300 }',
         ].join('\n'),
       );
@@ -70,6 +70,11 @@ describeKernel('OTLP export end to end', () => {
       expect(connect.attributes).toMatchObject({ 'server.port': port, 'server.address': '127.0.0.1', 'network.transport': 'tcp' });
       const accept = server.records.find(byPid('network.tcp.accept', srv.pid))!;
       expect(accept.attributes['client.port']).toBe(connect.attributes['client.port']);
+      // the loss counters, as OTel metrics to the same collector and as bpfaudit.stats records
+      expect(server.metrics.length).toBeGreaterThan(0);
+      const metricNames = server.metrics.map((m) => m.toString('latin1')).join();
+      for (const name of ['bpfaudit.kernel.lost', 'bpfaudit.records.emitted', 'bpfaudit.export.exported', 'bpfaudit.spool.bytes']) expect(metricNames).toContain(name);
+      expect(server.records.some((r) => r.eventName === 'bpfaudit.stats' && r.attributes['bpfaudit.kernel.lost'] === 0)).toBe(true);
       const close = server.records.find(byPid('network.tcp.close', client.pid))!;
       expect(close.attributes).toMatchObject({ 'bpfaudit.connection.bytes_sent': 20, 'bpfaudit.connection.bytes_received': 10 });
       expect(close.attributeTypes['bpfaudit.connection.duration_ms']).toBe('double');

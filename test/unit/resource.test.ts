@@ -9,6 +9,7 @@ import type { OtlpExporterConfig } from '../../receiver/src/config/types';
 
 const OTLP = (o: Partial<OtlpExporterConfig>): OtlpExporterConfig => ({ type: 'otlp', ...structuredClone(EXPORTER_DEFAULTS.otlp), ...o });
 import { formatIPv6 } from '../../receiver/src/decode/inet';
+import { metricsUrl } from '../../receiver/src/stats/metrics';
 
 describe('resource', () => {
   it('parses OTEL_RESOURCE_ATTRIBUTES with percent-encoding', () => {
@@ -48,6 +49,13 @@ describe('otlp exporter settings', () => {
     expect(exportersFromEnv('otlp,console', [])).toEqual([OTLP({}), { type: 'stdout', format: 'text' }]);
     expect(() => exportersFromEnv('none', [])).toThrow(/nothing to write/);
     expect(() => exportersFromEnv('zipkin', [])).toThrow(/unknown exporter zipkin/);
+  });
+});
+
+describe('metrics endpoint', () => {
+  it('sits beside the logs endpoint', () => {
+    expect(metricsUrl('http://c:4318/v1/logs')).toBe('http://c:4318/v1/metrics');
+    expect(metricsUrl('https://x/custom')).toBe('https://x/custom/v1/metrics');
   });
 });
 

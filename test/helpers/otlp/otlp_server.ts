@@ -18,6 +18,8 @@ export interface Refusal {
 
 export class OtlpTestServer {
   readonly requests: ReceivedRequest[] = [];
+  /** raw OTLP/protobuf metrics requests (POST /v1/metrics) */
+  readonly metrics: Buffer[] = [];
   readonly errors: string[] = [];
   /** times (ms) at which requests were refused */
   readonly refusedAt: number[] = [];
@@ -48,11 +50,16 @@ export class OtlpTestServer {
   }
 
   private async handle(req: IncomingMessage) {
-    if (req.method !== 'POST' || req.url !== '/v1/logs') throw new Error(`unexpected ${req.method} ${req.url}`);
+    if (req.method !== 'POST' || (req.url !== '/v1/logs' && req.url !== '/v1/metrics')) throw new Error(`unexpected ${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    if (req.url === '/v1/metrics') {
+      if (req.headers['content-type'] !== 'application/x-protobuf') throw new Error(`metrics as ${req.headers['content-type']}`);
+      this.metrics.push(body);
+      return { status: 200, type: 'application/x-protobuf', body: Buffer.alloc(0) };
+    }
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
     const refusal = this.refuse?.();
     if (refusal) {
