@@ -298,7 +298,11 @@ void Sensor::Drain() {
       cv_.wait(lock, [this] { return stopping_ || inflight_ < max_inflight_; });
     }
     if (stopping_) break;
+    // The programs wake this thread only when a lot is waiting (see emit() in
+    // common.bpf.h); otherwise the poll times out and consume() reads what
+    // accumulated, without a wake-up per record.
     int n = ring_buffer__poll(ring_, poll_ms_);
+    if (n >= 0 || n == -EINTR) n = ring_buffer__consume(ring_);
     if (n < 0 && n != kBatchFull && n != -EINTR) {
       failure = n;
       break;

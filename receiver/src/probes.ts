@@ -4,7 +4,7 @@ import type { Config } from './config/types';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
-export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries'>): NativeObjectSpec[] {
+export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries' | 'ring_buffer_bytes'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
   const { exec, tcp, udp, ipset } = probes;
 
@@ -49,6 +49,10 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
     });
   }
   // the first object loaded creates the shared fold table
-  for (const o of objects) o.maxEntries = { ...o.maxEntries, folds: limits.fold_entries };
+  const wakeup = Math.min(256 << 10, limits.ring_buffer_bytes / 4);
+  for (const o of objects) {
+    o.maxEntries = { ...o.maxEntries, folds: limits.fold_entries };
+    o.rodata = { ...o.rodata, wakeup_bytes: wakeup };
+  }
   return objects;
 }
