@@ -1,7 +1,7 @@
 // The pipeline: sensor batches -> decode -> enrich/map -> OTel logger ->
 // exporters. Owns the sensor, the fold windows, the kernel-side settings
 // and the LoggerProvider, and swaps the last two on reload.
-import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
@@ -23,6 +23,7 @@ import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
 import { SetTypes } from './ipset/set_types';
 import { eventToLogRecord, type AuditLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
+import { toReadable } from './mapping/readable';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
@@ -138,7 +139,6 @@ export class Receiver {
       (e) => this.options.onError?.(e),
       { maxBatchBytes: limits.batch_bytes, maxInflight: limits.max_inflight_batches, pollMs: limits.poll_ms },
     );
-    this.executables.seed();
     this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
     this.statsTimer = setInterval(() => this.emitStats(), limits.stats_interval_ms);
     const otlp = this.config.exporters.find((e) => e.type === 'otlp');
@@ -194,7 +194,7 @@ export class Receiver {
     const writes = this.settings.next(candidate);
     const output = this.buildOutput(candidate);
     if (this.sensor) for (const w of writes) this.sensor.update(w.map, w.key, w.value);
-    this.settings.committed(candidate);
+    this.settings.committed();
     // one synchronous switch between batches: every record goes to exactly one output
     const old = this.output;
     this.output = output;
@@ -202,6 +202,11 @@ export class Receiver {
     await old.provider.forceFlush();
     await old.provider.shutdown();
     return { ignored };
+  }
+
+  /** Reads what only root may read later (the binaries of running processes): before a privilege drop. */
+  prepareForDrop(): void {
+    this.executables.seed();
   }
 
   /** Directories the exporters keep writing to (the spools, from their configured base): writable after a privilege drop. */
@@ -250,18 +255,7 @@ export class Receiver {
     const out = this.output;
     if (out.direct) {
       // the same fields the SDK's LogRecord would carry, without its per-attribute validation
-      const record: ReadableLogRecord = {
-        hrTime: nsToHrTime(r.timeUnixNs),
-        hrTimeObserved: nsToHrTime(r.observedUnixNs),
-        severityNumber: r.severityNumber,
-        severityText: r.severityText,
-        body: r.body,
-        eventName: r.eventName,
-        attributes: r.attributes,
-        droppedAttributesCount: 0,
-        resource: out.resource,
-        instrumentationScope: out.scope,
-      };
+      const record = toReadable(r, out.resource, out.scope);
       for (const p of out.processors) p.push(record);
       return;
     }

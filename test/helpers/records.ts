@@ -2,7 +2,7 @@
 // from our AuditLogRecord to the SDK's ReadableLogRecord shape.
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { nsToHrTime } from '../../receiver/src/enrich/clock';
+import { toReadable } from '../../receiver/src/mapping/readable';
 import type { AuditLogRecord, MappingContext } from '../../receiver/src/mapping/event_to_logrecord';
 
 export const BOOT_OFFSET_NS = 1_700_000_000_000_000_000n;
@@ -23,17 +23,8 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
   };
 }
 
+const RESOURCE = resourceFromAttributes({ 'service.name': 'bpfaudit' });
+
 export function readable(r: AuditLogRecord): ReadableLogRecord {
-  return {
-    hrTime: nsToHrTime(r.timeUnixNs),
-    hrTimeObserved: nsToHrTime(r.observedUnixNs),
-    severityNumber: r.severityNumber,
-    severityText: r.severityText,
-    body: r.body,
-    eventName: r.eventName,
-    attributes: r.attributes,
-    droppedAttributesCount: 0,
-    resource: resourceFromAttributes({ 'service.name': 'bpfaudit' }),
-    instrumentationScope: { name: 'bpfaudit', version: '0.1.0' },
-  };
+  return toReadable(r, RESOURCE, { name: 'bpfaudit', version: '0.1.0' });
 }

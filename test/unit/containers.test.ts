@@ -48,11 +48,11 @@ describe('Containers', () => {
       mkdirSync(join(proc, '77'));
       writeFileSync(join(proc, '77', 'cgroup'), `12:memory:/docker/${ID}\n0::/\n`);
       const c = new Containers(undefined, proc);
-      expect(c.containerOf(77, 1n)).toBe(ID);
+      expect(c.describe(77, 1n)?.id).toBe(ID);
       rmSync(join(proc, '77'), { recursive: true });
-      expect(c.containerOf(77, 1n)).toBe(ID); // cached while the process lives
+      expect(c.describe(77, 1n)?.id).toBe(ID); // cached while the process lives
       c.forget(77);
-      expect(c.containerOf(77, 1n)).toBeUndefined();
+      expect(c.describe(77, 1n)?.id).toBeUndefined();
     } finally {
       rmSync(proc, { recursive: true, force: true });
     }

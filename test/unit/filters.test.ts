@@ -77,7 +77,7 @@ describe('KernelSettings', () => {
     expect(next.map((w) => [w.map, w.key.readUInt32LE(0)])).toEqual([['filter_rules', FILTER_MAX_RULES], ['runtime', 0]]);
     const runtime = next[1].value;
     expect([runtime.readUInt32LE(R.rule_set), runtime.readUInt32LE(R.rule_count), runtime.readUInt32LE(R.rule_count + 4)]).toEqual([1, 2, 1]);
-    k.committed(withRules(['p<3>']));
+    k.committed();
     const third = k.next(withRules([]));
     expect(third[0].value.readUInt32LE(R.rule_set)).toBe(0);
     expect(third[0].value.readUInt32LE(R.rule_count + 4)).toBe(1);

@@ -73,6 +73,7 @@ export async function run(configPath: string | undefined): Promise<number> {
   if (dropping) {
     const user = resolveUser(config.security.run_as);
     try {
+      receiver.prepareForDrop();
       dropPrivileges(user, receiver.writableDirs());
     } catch (e) {
       await receiver.stop();

@@ -46,12 +46,7 @@ export class Containers {
     private readonly pidCapacity = 16384,
   ) {}
 
-  /** The container a process runs in, or undefined on the host. */
-  containerOf(pid: number, cgroupId: bigint): string | undefined {
-    return this.describe(pid, cgroupId)?.id;
-  }
-
-  /** The container and the cgroup path that named it. */
+  /** The container a process runs in (and the cgroup path that named it), or undefined on the host. */
   describe(pid: number, cgroupId: bigint): { id: string; path: string } | undefined {
     const path = this.cgroupPath(cgroupId);
     if (path !== undefined && path !== '/') {

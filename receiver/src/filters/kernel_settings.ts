@@ -48,6 +48,8 @@ export function encodeRuntime(config: Config, ruleSet: 0 | 1, counts: [number, n
 export class KernelSettings {
   private ruleSet: 0 | 1 = 0;
   private counts: [number, number] = [0, 0];
+  /** what next() prepared, put in force by committed() */
+  private prepared: { set: 0 | 1; counts: [number, number] } | undefined;
 
   /** The map writes that put `config` in force in rule set 0 (before attach). */
   initial(config: Config): NativeMapValue[] {
@@ -72,12 +74,15 @@ export class KernelSettings {
     counts[set] = rules.length;
     const writes = rules.map((value, i) => ({ map: 'filter_rules', key: u32(set * FILTER_MAX_RULES + i), value }));
     writes.push({ map: 'runtime', key: u32(0), value: encodeRuntime(config, set, counts) });
+    this.prepared = { set, counts };
     return writes;
   }
 
-  /** Records that the writes of next() were made. */
-  committed(config: Config): void {
-    this.ruleSet = this.ruleSet === 0 ? 1 : 0;
-    this.counts[this.ruleSet] = compileIgnoreRules(config.filters.ignore).length;
+  /** Records that the writes of the last next() were made. */
+  committed(): void {
+    if (!this.prepared) return;
+    this.ruleSet = this.prepared.set;
+    this.counts = this.prepared.counts;
+    this.prepared = undefined;
   }
 }

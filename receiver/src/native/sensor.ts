@@ -27,6 +27,15 @@ function wrap(e: unknown): Error {
   return n && typeof n.step === 'string' ? new SensorError(n as NativeError) : (e as Error);
 }
 
+/** Runs a native call; its failure comes out as a SensorError. */
+function native<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw wrap(e);
+  }
+}
+
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(EventType).filter(([k]) => k !== 'EVENT_TYPE_MAX').map(([k, v]) => [v, k.slice(6).toLowerCase()]),
 );
@@ -75,12 +84,8 @@ export class Sensor {
   private constructor(private readonly handle: NativeSensor) {}
 
   static open(options: NativeOpenOptions): Sensor {
-    const native = loadNative();
-    try {
-      return new Sensor(new native.Sensor(options));
-    } catch (e) {
-      throw wrap(e);
-    }
+    const addon = loadNative();
+    return native(() => new Sensor(new addon.Sensor(options)));
   }
 
   attachments(): NativeAttachment[] {
@@ -116,27 +121,15 @@ export class Sensor {
   }
 
   counters(): KernelCounters {
-    try {
-      return summariseCounters(this.handle.counters());
-    } catch (e) {
-      throw wrap(e);
-    }
+    return summariseCounters(native(() => this.handle.counters()));
   }
 
   update(map: string, key: Buffer, value: Buffer): void {
-    try {
-      this.handle.update(map, key, value);
-    } catch (e) {
-      throw wrap(e);
-    }
+    native(() => this.handle.update(map, key, value));
   }
 
   lookup(map: string, key: Buffer): Buffer | null {
-    try {
-      return this.handle.lookup(map, key);
-    } catch (e) {
-      throw wrap(e);
-    }
+    return native(() => this.handle.lookup(map, key));
   }
 
   /** Detaches the probes and waits until the ring's tail is delivered; counters stay readable until close. */
