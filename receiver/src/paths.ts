@@ -2,14 +2,21 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** The package root: the nearest folder above this file with a package.json. */
+let root: string | undefined;
+
+/**
+ * The package root: the nearest folder above this file with a package.json.
+ * Found once: after a privilege drop the installation may not be readable.
+ */
 export function projectRoot(): string {
+  if (root) return root;
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`no package.json above ${__dirname}`);
     dir = up;
   }
+  root = dir;
   return dir;
 }
 

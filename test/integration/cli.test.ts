@@ -9,9 +9,10 @@ import { describeKernel } from '../helpers/kernel';
 const cli = join(projectRoot(), 'dist', 'cli.js');
 const fixtures = join(projectRoot(), 'test', 'fixtures', 'config');
 
-function bpfaudit(args: string[], asNobody = false) {
-  const [cmd, argv] = asNobody
-    ? ['/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, cli, ...args]]
+/** withoutCapabilities: still uid 0 (the checkout may be closed to other users), but with an empty bounding set */
+function bpfaudit(args: string[], withoutCapabilities = false) {
+  const [cmd, argv] = withoutCapabilities
+    ? ['/usr/bin/setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, cli, ...args]]
     : [process.execPath, [cli, ...args]];
   const r = spawnSync(cmd, argv as string[], { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -34,8 +34,12 @@ function readTrimmed(path: string): string | undefined {
   }
 }
 
+let version: string | undefined;
+
+/** Read once: a reload after a privilege drop may not be able to read the installation. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')) as { version: string }).version;
+  return version;
 }
 
 export function resourceAttributes(configured: Attrs, env = process.env): Attrs {
