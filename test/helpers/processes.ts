@@ -3,6 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll } from 'vitest';
+
+// Every peer a test file starts is ended with the file, also when a test
+// failed before ending it itself.
+const started = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 export interface Peer {
   child: ChildProcess;
@@ -18,6 +26,7 @@ export interface Peer {
 export function startNode(script: string, args: string[], wrap: string[] = []): Peer {
   const argv = [...wrap, process.execPath, join(__dirname, 'peers', script), ...args];
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.add(child);
   const lines: string[] = [];
   const waiters: ((l: string) => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {

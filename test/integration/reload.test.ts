@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it, onTestFinished } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { startNode } from '../helpers/processes';
@@ -40,9 +40,6 @@ describeKernel('reload on SIGHUP', () => {
     const cfg = join(dir, 'bpfaudit.yaml');
     writeFileSync(cfg, config(before, []));
 
-    onTestFinished(() => {
-      for (const p of [sinkA, sinkB]) if (p.child.exitCode === null) p.child.kill();
-    });
     const cli = await startCli(cfg);
     const stderr = () => cli.stderr();
 
