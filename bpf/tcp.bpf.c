@@ -12,7 +12,6 @@
 
 #define IPPROTO_TCP 6
 #define ECONNABORTED 103
-#define RCV_SHUTDOWN 1
 
 const volatile bool emit_connect = true;
 const volatile bool emit_accept = true;
@@ -38,6 +37,13 @@ const struct tcp_event *unused_tcp_event __attribute__((unused));
 static __always_inline bool is_tcp_inet(const struct sock *sk)
 {
 	return is_inet_proto(sk, IPPROTO_TCP);
+}
+
+static __always_inline bool fin_received(const struct sock *sk)
+{
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	return flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
 }
 
 static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *sk)
@@ -81,14 +87,17 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	e->bytes_received = 0;
 	if (type == EVENT_TCP_CLOSE) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-		__u8 shutdown = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown);
 
 		e->duration_ns = e->hdr.ktime - o->established_ns;
 		/* payload only: bytes_acked would count SYN and FIN, bytes_sent counts retransmits */
 		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-		/* rcv_nxt, and so bytes_received, advanced by one for a received FIN */
+		/*
+		 * rcv_nxt, and so bytes_received, advanced by one for a FIN taken
+		 * in order. Only tcp_fin() sets SOCK_DONE; RCV_SHUTDOWN is also set
+		 * by our own close() or shutdown(SHUT_RD), with no FIN received.
+		 */
 		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
-		if ((shutdown & RCV_SHUTDOWN) && e->bytes_received)
+		if (fin_received(sk) && e->bytes_received)
 			e->bytes_received -= 1;
 	}
 	e->folded = 0;

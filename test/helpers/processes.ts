@@ -24,7 +24,15 @@ export interface Peer {
  * which execs Node in place, so the pid is still the peer's.
  */
 export function startNode(script: string, args: string[], wrap: string[] = []): Peer {
-  const argv = [...wrap, process.execPath, join(__dirname, 'peers', script), ...args];
+  return startPeer([...wrap, process.execPath, join(__dirname, 'peers', script), ...args], script, args);
+}
+
+/** A peer script under Python 3: for socket options Node does not expose (SO_LINGER, shutdown). */
+export function startPython(script: string, args: string[]): Peer {
+  return startPeer(['python3', join(__dirname, 'peers', script), ...args], script, args);
+}
+
+function startPeer(argv: string[], script: string, args: string[]): Peer {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   started.add(child);
   const lines: string[] = [];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun, type Attrs } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
 import { NetNs } from '../helpers/netns';
-import { startNode } from '../helpers/processes';
+import { startNode, startPython } from '../helpers/processes';
 
 async function closedPort(host: string): Promise<number> {
   const s = createServer();
@@ -79,6 +79,22 @@ describeKernel('TCP probes', () => {
       }
       expect(connect.body).toBe(`node[${client.pid}] TCP ${host === '::1' ? `[::1]:${localPort}` : `${host}:${localPort}`} -> ${host === '::1' ? `[::1]:${port}` : `${host}:${port}`} (uid=0)`);
     });
+  }
+
+  // 300 bytes one way, 1000 the other: each close reports its own end's payload exactly, whoever closes first
+  for (const host of ['127.0.0.1', '::1']) {
+    for (const order of ['client_first', 'server_first', 'simultaneous', 'reset', 'half_close', 'server_unread']) {
+      it(`close byte counts are exact at both ends: ${order} (${host})`, async () => {
+        const peer = startPython('tcp_close_orders.py', [host, order, '300', '1000']);
+        const { clientPort, serverPort } = await peer.next();
+        expect((await peer.next()).done).toBe(true);
+        expect(await peer.exited).toBe(0);
+        const closes = await run.waitFor('network.tcp.close', (a) => a['client.port'] === clientPort && a['server.port'] === serverPort, 2);
+        const byLocalPort = Object.fromEntries(closes.map((c) => [c.attributes['network.local.port'] as number, c.attributes]));
+        expect(byLocalPort[clientPort]).toMatchObject({ 'process.pid': peer.pid, 'bpfaudit.connection.bytes_sent': 300, 'bpfaudit.connection.bytes_received': 1000 });
+        expect(byLocalPort[serverPort]).toMatchObject({ 'process.pid': peer.pid, 'bpfaudit.connection.bytes_sent': 1000, 'bpfaudit.connection.bytes_received': 300 });
+      });
+    }
   }
 
   it('a connect to a closed port is recorded against the client with ECONNREFUSED', async () => {
