@@ -13,6 +13,8 @@ import { Executables } from './enrich/executables';
 import { KubernetesPods, podUidFromCgroupPath } from './enrich/kubernetes';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
+import { FileSink } from './exporters/file_sink';
+import { LineExporter } from './exporters/line_exporter';
 import { DeliveryProcessor, type DeliveryStats } from './delivery/delivery_processor';
 import { SpoolingOtlpExporter, type OtlpDeliveryStats } from './delivery/spooling_otlp_exporter';
 import { statsRecord, type LossTotals } from './stats/stats_record';
@@ -29,6 +31,8 @@ import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
 import { probeObjects } from './probes';
+import { fileExporterDirs } from './security';
+import { LOCAL_RETRY } from './config/defaults';
 
 export interface ExporterStats extends DeliveryStats {
   type: string;
@@ -52,6 +56,14 @@ export interface ReceiverOptions {
   onError?: (e: Error) => void;
 }
 
+/** An exporter that cannot be built: a file that cannot be opened, a spool in use. */
+export class ExporterSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExporterSetupError';
+  }
+}
+
 /** What a reload could not change while the probes stay attached. */
 export interface ReloadResult {
   ignored: string[];
@@ -72,6 +84,11 @@ interface Output {
 }
 
 type Folded = TcpEvent | UdpEvent;
+
+function exporterLabel(config: Config, i: number): string {
+  const e = config.exporters[i];
+  return `exporter[${i}] ${e.type}${e.type === 'file' ? ` ${e.path}` : ''}`;
+}
 
 export class Receiver {
   private readonly native: NativeModule = loadNative();
@@ -113,17 +130,33 @@ export class Receiver {
 
   private buildOutput(config: Config): Output {
     const report = (m: string) => this.options.onError?.(new Error(m));
-    const exporters = this.options.exporters ?? config.exporters.map((e, i) => createExporter(e, i, report));
+    const exporters = this.options.exporters ?? this.createExporters(config, report);
     const { queue_size, export_batch_size, flush_interval_ms } = config.limits;
     const processors = exporters.map(
-      (exporter) =>
-        new DeliveryProcessor(exporter, { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, highWater: queue_size }, report),
+      (exporter, i) =>
+        new DeliveryProcessor(
+          exporter,
+          { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, highWater: queue_size, label: this.options.exporters ? undefined : exporterLabel(config, i), retry: LOCAL_RETRY },
+          report,
+        ),
     );
     const resource = buildResource(config.resource.attributes);
     const provider = new LoggerProvider({ resource, processors });
     const types = this.options.exporters ? exporters.map(() => 'custom') : config.exporters.map((e) => e.type);
     const scope = { name: 'bpfaudit', version: packageVersion() };
     return { provider, logger: provider.getLogger(scope.name, scope.version), processors, types, resource, scope, direct: config.limits.record_path === 'direct' };
+  }
+
+  /** Builds every exporter or none: what was opened is closed again when a later one fails. */
+  private createExporters(config: Config, report: (m: string) => void): LogRecordExporter[] {
+    const built: LogRecordExporter[] = [];
+    try {
+      config.exporters.forEach((e, i) => built.push(createExporter(e, i, report)));
+      return built;
+    } catch (e) {
+      for (const b of built) void b.shutdown();
+      throw new ExporterSetupError(`${exporterLabel(config, built.length)}: ${(e as Error).message}`);
+    }
   }
 
   /** Loads and attaches the probes and starts draining. Throws SensorError naming the failing step. */
@@ -168,6 +201,7 @@ export class Receiver {
       emitted: s.emitted,
       foldsEvicted: s.folds.evicted,
       exportFailed: s.exporters.reduce((n, e) => n + e.failed + (e.otlp?.failed ?? 0), 0),
+      exporters: s.exporters.map((e) => ({ failed: e.failed + (e.otlp?.failed ?? 0), held: e.held })),
       exportRejected: s.exporters.reduce((n, e) => n + (e.otlp?.rejected ?? 0), 0),
       exported: s.exporters.reduce((n, e) => n + (e.otlp?.exported ?? 0), 0),
       spoolOverflow: s.exporters.reduce((n, e) => n + (e.otlp?.spool.overflowRecords ?? 0), 0),
@@ -199,9 +233,18 @@ export class Receiver {
     const old = this.output;
     this.output = output;
     this.config = candidate;
-    await old.provider.forceFlush();
+    await this.flushBy(old, Date.now() + candidate.limits.shutdown_timeout_ms);
     await old.provider.shutdown();
     return { ignored };
+  }
+
+  /** Every file exporter opens its path anew before its next write (SIGUSR1, after a log rotation). */
+  reopenFiles(): void {
+    for (const p of this.output.processors) if (p.exporter instanceof LineExporter && p.exporter.sink instanceof FileSink) p.exporter.sink.reopen();
+  }
+
+  private async flushBy(output: Output, deadline: number): Promise<void> {
+    await Promise.all(output.processors.map((p) => p.flushBy(deadline)));
   }
 
   /** Reads what only root may read later (the binaries of running processes): before a privilege drop. */
@@ -209,9 +252,15 @@ export class Receiver {
     this.executables.seed();
   }
 
-  /** Directories the exporters keep writing to (the spools, from their configured base): writable after a privilege drop. */
+  /**
+   * Directories the exporters keep writing to, to stay writable after a
+   * privilege drop: the spools (from their configured base) and the
+   * directories of file exporters (checked to hold only their files).
+   */
   writableDirs(): string[] {
-    return this.config.exporters.flatMap((e) => (e.type === 'otlp' ? [e.spool.dir] : []));
+    const spools = this.config.exporters.flatMap((e) => (e.type === 'otlp' ? [e.spool.dir] : []));
+    const files = this.config.exporters.flatMap((e) => (e.type === 'file' ? [e.path] : []));
+    return [...new Set(spools), ...fileExporterDirs(files)];
   }
 
   private sweepFolds(): void {
@@ -343,7 +392,7 @@ export class Receiver {
       this.stopped = true;
       this.sensor.close();
     }
-    await this.output.provider.forceFlush();
+    await this.flushBy(this.output, deadline);
     for (const p of this.output.processors) if (p.exporter instanceof SpoolingOtlpExporter) await p.exporter.drain(deadline);
     const stats = this.statistics();
     await this.output.provider.shutdown();

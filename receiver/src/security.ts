@@ -3,9 +3,11 @@
 // capability left, on every thread. What it still reads from the host
 // (/etc/passwd, /proc/<pid>/cgroup, the cgroup tree, pod log links) is
 // world-readable; executable paths of processes older than the sensor are
-// read from /proc before the drop.
+// read from /proc before the drop. What it keeps writing (spools, the
+// directories of file exporters, so that rotated files can be opened anew)
+// is handed to the new user first.
 import { accessSync, chownSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadNative } from './native/loader';
 
 export interface Identity {
@@ -47,3 +49,22 @@ function chownTree(path: string, user: Identity): void {
   for (const name of readdirSync(path)) chownTree(join(path, name), user);
 }
 
+
+/**
+ * The directories of file exporters, to be handed to the run-as user: each
+ * must hold nothing but those exporters' files (and their rotated copies,
+ * whose names start with the same name), or the user would be given, say,
+ * all of /var/log. Throws naming the directory and a file that is not ours.
+ */
+export function fileExporterDirs(paths: string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const p of paths) byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), basename(p)]);
+  for (const [dir, names] of byDir) {
+    if (statSync(dir).mode & 0o1000) throw new Error(`${dir} is a shared directory (sticky bit): give the file exporter a directory of its own, e.g. /var/log/bpfaudit/`);
+    const foreign = readdirSync(dir).find((entry) => !names.some((n) => entry.startsWith(n)));
+    if (foreign !== undefined) {
+      throw new Error(`${dir} holds other files (${foreign}), so it cannot be handed to the run-as user: give the file exporter a directory of its own, e.g. /var/log/bpfaudit/, or set security.run_as: root`);
+    }
+  }
+  return [...byDir.keys()];
+}

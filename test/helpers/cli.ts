@@ -34,3 +34,15 @@ export async function startCli(config: string, env: NodeJS.ProcessEnv = process.
   await until('the receiver to start', () => err.includes('running ('), 30_000);
   return { child, stderr: () => err, stdout: () => out, exited };
 }
+
+/** Runs `bpfaudit run --config FILE` expecting it to refuse to start; its exit code and stderr. */
+export async function failingCli(config: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { code, stderr };
+}

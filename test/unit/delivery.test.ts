@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,10 @@ import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_RETRY } from '../../receiver/src/config/defaults';
 import { DeliveryProcessor } from '../../receiver/src/delivery/delivery_processor';
 import { OtlpClient, retryAfterMs } from '../../receiver/src/delivery/otlp_client';
+import { RetryableExportError } from '../../receiver/src/delivery/retryable';
 import { Spool } from '../../receiver/src/delivery/spool';
 import { backoffMs } from '../../receiver/src/delivery/spool_sender';
 
@@ -23,21 +26,21 @@ describe('Spool', () => {
   it('keeps batches in order across a restart', () => {
     const d = tmp();
     const a = new Spool(d, 1 << 20, false);
-    a.append(Buffer.from('one'), 1);
-    a.append(Buffer.from('two'), 2);
+    a.append(Buffer.from('one'), 1, 'protobuf');
+    a.append(Buffer.from('two'), 2, 'protobuf');
     const b = new Spool(d, 1 << 20, false);
     expect(b.oldest()).toMatchObject({ records: 1, payload: Buffer.from('one') });
     b.remove(b.oldest()!.seq);
-    b.append(Buffer.from('three'), 3);
+    b.append(Buffer.from('three'), 3, 'protobuf');
     expect(b.oldest()!.payload.toString()).toBe('two');
     expect(b.stats()).toMatchObject({ batches: 2 });
   });
 
   it('discards the oldest batches when full, and counts their records', () => {
     const s = new Spool(tmp(), 100, false);
-    s.append(Buffer.alloc(40), 5);
-    s.append(Buffer.alloc(40), 6);
-    s.append(Buffer.alloc(40), 7);
+    s.append(Buffer.alloc(40), 5, 'protobuf');
+    s.append(Buffer.alloc(40), 6, 'protobuf');
+    s.append(Buffer.alloc(40), 7, 'protobuf');
     expect(s.stats()).toMatchObject({ batches: 1, overflowRecords: 11 });
     expect(s.oldest()!.records).toBe(7);
   });
@@ -48,7 +51,63 @@ describe('Spool', () => {
     writeFileSync(join(d, '0000000000000002.otlp.tmp'), Buffer.from('half'));
     const s = new Spool(d, 1 << 20, false);
     expect(s.oldest()).toBeUndefined();
-    expect(readdirSync(d).sort()).toEqual(['0000000000000001.otlp.corrupt']);
+    expect(readdirSync(d).sort()).toEqual(['0000000000000001.otlp.corrupt', 'lock']);
+  });
+
+  it("records each batch's encoding, and reads spools written before it was recorded", () => {
+    const d = tmp();
+    const s = new Spool(d, 1 << 20, false);
+    s.append(Buffer.from('{"resourceLogs":[]}'), 1, 'json');
+    s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
+    s.close();
+    // the earlier header: magic "BPAS", then records and payload length
+    const legacy = (payload: Buffer) => Buffer.concat([Buffer.from('BPAS'), Buffer.from([1, 0, 0, 0]), Buffer.from([payload.length, 0, 0, 0]), payload]);
+    writeFileSync(join(d, '0000000000000003.otlp'), legacy(Buffer.from('{}')));
+    writeFileSync(join(d, '0000000000000004.otlp'), legacy(Buffer.from([0x0a, 0x00])));
+    const again = new Spool(d, 1 << 20, false);
+    const encodings: string[] = [];
+    for (let e = again.oldest(); e; e = again.oldest()) {
+      encodings.push(e.encoding);
+      again.remove(e.seq);
+    }
+    expect(encodings).toEqual(['json', 'protobuf', 'json', 'protobuf']);
+  });
+
+  it('sets a refused batch aside in rejected/ with the answer, and moves on to the next', () => {
+    const d = tmp();
+    const s = new Spool(d, 1 << 20, false);
+    s.append(Buffer.from('bad'), 4, 'protobuf');
+    s.append(Buffer.from('good'), 5, 'protobuf');
+    expect(s.reject(s.oldest()!.seq, 'HTTP 400 Bad Request\n\nproto: cannot parse')).toBe(true);
+    expect(s.oldest()).toMatchObject({ records: 5, payload: Buffer.from('good') });
+    expect(readdirSync(join(d, 'rejected')).sort()).toEqual(['0000000000000001.otlp', '0000000000000001.otlp.answer.txt']);
+    expect(readFileSync(join(d, 'rejected', '0000000000000001.otlp.answer.txt'), 'utf8')).toContain('proto: cannot parse');
+    expect(s.stats()).toMatchObject({ batches: 1, setAside: 1 });
+  });
+
+  it("is locked to one receiver: another live process is named, a dead holder's lock is taken over", () => {
+    const d = tmp();
+    const child = spawnSync('node', ['-e', `require('fs').writeFileSync(process.argv[1] + '/lock', process.pid + ' 1\\n')`, d]);
+    expect(child.status).toBe(0);
+    // the writer has exited: its lock is stale
+    new Spool(d, 1 << 20, false).close();
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8');
+      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      writeFileSync(join(d, 'lock'), `${sleeper.pid} ${started}\n`);
+      expect(() => new Spool(d, 1 << 20, false)).toThrow(`spool ${d} is in use by another bpfaudit (pid ${sleeper.pid})`);
+    } finally {
+      sleeper.kill();
+    }
+    // the same process may hold it twice (a reload), and gives it up with the last release
+    unlinkSync(join(d, 'lock'));
+    const a = new Spool(d, 1 << 20, false);
+    const b = new Spool(d, 1 << 20, false);
+    a.close();
+    expect(readdirSync(d)).toContain('lock');
+    b.close();
+    expect(readdirSync(d)).not.toContain('lock');
   });
 });
 
@@ -77,15 +136,15 @@ describe('retry policy', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = new OtlpClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, protocol: 'http/protobuf', headers: {}, gzip: true, timeoutMs: 2000 });
+    const client = new OtlpClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, headers: {}, gzip: true, timeoutMs: 2000 });
     const kinds = [];
-    for (const _ of answers) kinds.push(await client.send(Buffer.from([])));
+    for (const _ of answers) kinds.push(await client.send(Buffer.from([]), 'protobuf'));
     client.close();
     server.close();
     expect(kinds.map((k) => k.kind)).toEqual(['ok', 'retry', 'retry', 'retry', 'retry', 'fail', 'fail', 'fail']);
     expect(kinds[1]).toMatchObject({ afterMs: 2000 });
-    const refused = new OtlpClient({ url: 'http://127.0.0.1:1/v1/logs', protocol: 'http/json', headers: {}, gzip: false, timeoutMs: 500 });
-    expect(await refused.send(Buffer.from('{}'))).toMatchObject({ kind: 'retry', reason: 'ECONNREFUSED' });
+    const refused = new OtlpClient({ url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: false, timeoutMs: 500 });
+    expect(await refused.send(Buffer.from('{}'), 'json')).toMatchObject({ kind: 'retry', reason: 'ECONNREFUSED' });
     refused.close();
   });
 });
@@ -107,7 +166,7 @@ describe('DeliveryProcessor', () => {
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, highWater: 8 });
+    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, highWater: 8, retry: LOCAL_RETRY });
     for (let i = 0; i < 20; i++) p.onEmit(record(i));
     expect(p.hasRoom()).toBe(false);
     let roomy = false;
@@ -125,20 +184,56 @@ describe('DeliveryProcessor', () => {
     }
     await flushed;
     expect(exported).toHaveLength(20);
-    expect(p.stats()).toEqual({ queued: 0, delivered: 20, failed: 0 });
+    expect(p.stats()).toEqual({ queued: 0, held: 0, delivered: 20, failed: 0, retries: 0 });
   });
 
-  it('counts what an exporter failed to take', async () => {
+  it('counts what an exporter failed to take for good', async () => {
     const exporter: LogRecordExporter = {
       export: (_logs, done) => done({ code: ExportResultCode.FAILED, error: new Error('disk full') }),
       forceFlush: async () => {},
       shutdown: async () => {},
     };
     const errors: string[] = [];
-    const p = new DeliveryProcessor(exporter, { maxBatch: 10, flushIntervalMs: 5, highWater: 100 }, (m) => errors.push(m));
+    const p = new DeliveryProcessor(exporter, { maxBatch: 10, flushIntervalMs: 5, highWater: 100, retry: LOCAL_RETRY }, (m) => errors.push(m));
     for (let i = 0; i < 3; i++) p.onEmit(record(i));
     await p.forceFlush();
     expect(p.stats().failed).toBe(3);
     expect(errors).toEqual(['an exporter lost 3 records: disk full']);
+  });
+
+  it('holds a batch that fails retryably and delivers it, in order, once the exporter recovers', async () => {
+    let failures = 3;
+    const seen: unknown[][] = [];
+    const exporter: LogRecordExporter = {
+      export: (logs, done) => {
+        seen.push(logs.map((l) => l.body));
+        if (failures-- > 0) return done({ code: ExportResultCode.FAILED, error: new RetryableExportError('ENOSPC') });
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const errors: string[] = [];
+    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, highWater: 100, retry: { initialMs: 1, maxMs: 2 }, label: 'exporter[0] file x' }, (m) => errors.push(m));
+    for (let i = 0; i < 4; i++) p.onEmit(record(i));
+    await p.forceFlush();
+    expect(seen).toEqual([['r0', 'r1'], ['r0', 'r1'], ['r0', 'r1'], ['r0', 'r1'], ['r2', 'r3']]);
+    expect(p.stats()).toEqual({ queued: 0, held: 0, delivered: 4, failed: 0, retries: 3 });
+    expect(errors[0]).toMatch(/^exporter\[0\] file x: ENOSPC; holding 2 records/);
+    expect(errors[1]).toBe('exporter[0] file x: writing again; the held records were delivered');
+  });
+
+  it('gives up at the deadline what still fails, and counts it', async () => {
+    const exporter: LogRecordExporter = {
+      export: (_logs, done) => done({ code: ExportResultCode.FAILED, error: new RetryableExportError('ENOSPC') }),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, highWater: 100, retry: { initialMs: 5, maxMs: 10 } });
+    for (let i = 0; i < 5; i++) p.onEmit(record(i));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.stats()).toMatchObject({ held: 2, queued: 3, failed: 0 });
+    await p.flushBy(Date.now() + 20);
+    expect(p.stats()).toMatchObject({ held: 0, queued: 0, failed: 5, delivered: 0 });
   });
 });

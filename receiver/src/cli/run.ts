@@ -3,7 +3,7 @@ import { EXPORTER_DEFAULTS } from '../config/defaults';
 import { ConfigError, loadConfigWithWarnings } from '../config/load';
 import type { ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
-import { Receiver, type ReceiverStats } from '../receiver';
+import { ExporterSetupError, Receiver, type ReceiverStats } from '../receiver';
 import { dropPrivileges, resolveUser } from '../security';
 import { CliError } from './errors';
 
@@ -36,8 +36,8 @@ export function summary(stats: ReceiverStats): string {
     `folds_evicted=${stats.folds.evicted}`,
     ...stats.exporters.map((e, i) => {
       const o = e.otlp;
-      const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords}` : '';
-      return `exporter[${i}]=${e.type} delivered=${e.delivered} failed=${e.failed}${otlp}`;
+      const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords} set_aside=${o.spool.setAside}` : '';
+      return `exporter[${i}]=${e.type} delivered=${e.delivered} failed=${e.failed} write_retries=${e.retries}${otlp}`;
     }),
   ].join(' ');
 }
@@ -65,10 +65,16 @@ export async function run(configPath: string | undefined): Promise<number> {
   if (!configPath) config.exporters = exportersFromEnv(process.env.OTEL_LOGS_EXPORTER, config.exporters);
   for (const w of warnings) process.stderr.write(`bpfaudit: warning: ${w}\n`);
   const dropping = config.security.run_as !== 'root';
-  const blockers = startupBlockers(dropping ? { chown: config.exporters.some((e) => e.type === 'otlp') } : undefined);
+  const blockers = startupBlockers(dropping ? { chown: config.exporters.some((e) => e.type !== 'stdout') } : undefined);
   if (blockers.length) throw new CliError(`cannot start:\n  ${blockers.join('\n  ')}`);
 
-  const receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
+  let receiver: Receiver;
+  try {
+    receiver = new Receiver(config, { onError: (e) => process.stderr.write(`bpfaudit: ${e.message}\n`) });
+  } catch (e) {
+    if (e instanceof ExporterSetupError) throw new CliError(`cannot start: ${e.message}`);
+    throw e;
+  }
   receiver.start();
   if (dropping) {
     const user = resolveUser(config.security.run_as);
@@ -81,17 +87,20 @@ export async function run(configPath: string | undefined): Promise<number> {
     }
     process.stderr.write(`bpfaudit: probes attached; now running as ${user.name} (uid ${user.uid}) without capabilities\n`);
   }
-  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGINT or SIGTERM stops\n`);
+  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGUSR1 reopens files, SIGINT or SIGTERM stops\n`);
   const onHangup = () => {
     reloads = reloads.then(() => reload(receiver, configPath));
   };
+  const onReopen = () => receiver.reopenFiles();
   let reloads = Promise.resolve();
   process.on('SIGHUP', onHangup);
+  process.on('SIGUSR1', onReopen);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   process.off('SIGHUP', onHangup);
+  process.off('SIGUSR1', onReopen);
   await reloads;
   const stats = await receiver.stop();
   process.stderr.write(summary(stats) + '\n');

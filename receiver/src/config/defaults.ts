@@ -45,3 +45,6 @@ export const EXPORTER_DEFAULTS = {
     spool: { dir: '/var/lib/bpfaudit/spool', max_bytes: 256 << 20 },
   },
 } as const satisfies Record<string, object>;
+
+/** Retrying a local write (a file, the spool) that failed: a full disk is waited out, not dropped. */
+export const LOCAL_RETRY = { initialMs: 100, maxMs: 5000 };

@@ -4,22 +4,34 @@
 // receiver waits on waitForRoom() before releasing the batch to the addon,
 // the addon stops draining, and the kernel's ring buffer absorbs the
 // burst; only if that overflows are events lost, counted by kind in the kernel.
+// A batch that fails retryably (a full disk) is held and tried again with
+// backoff, so a failing exporter backs up the same way; only what is given
+// up at shutdown, after the deadline, is counted as failed.
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import { RetryableExportError } from './retryable';
+import { backoffMs, type RetryPolicy } from './spool_sender';
 
 export interface DeliveryOptions {
   maxBatch: number;
   flushIntervalMs: number;
   highWater: number;
+  /** the exporter in messages, e.g. "exporter[1] file /var/log/bpfaudit/audit.jsonl" */
+  label?: string;
+  retry: RetryPolicy;
 }
 
 export interface DeliveryStats {
   queued: number;
   /** records the exporter took (for OTLP: spooled) */
   delivered: number;
-  /** records an exporter failed to take (e.g. a file that cannot be written) */
+  /** records given up: a final export error, or still failing when shutdown's deadline passed */
   failed: number;
+  /** attempts repeated after a retryable failure */
+  retries: number;
+  /** records of a batch the exporter is failing on right now, held for another try */
+  held: number;
 }
 
 export class DeliveryProcessor implements LogRecordProcessor {
@@ -27,8 +39,11 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private exporting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
-  private readonly counts = { delivered: 0, failed: 0 };
+  private readonly counts = { delivered: 0, failed: 0, retries: 0 };
+  private held = 0;
   private closed = false;
+  private abandoned = false;
+  private wakeRetry: (() => void) | undefined;
 
   constructor(
     readonly exporter: LogRecordExporter,
@@ -78,13 +93,56 @@ export class DeliveryProcessor implements LogRecordProcessor {
       while (!this.closed && !this.exporterHasRoom()) await new Promise((r) => setTimeout(r, 20));
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.notifyRoom();
-      const error = await this.exportOnce(batch);
+      const error = await this.exportHolding(batch);
       if (error) {
         this.counts.failed += batch.length;
-        this.onError(`an exporter lost ${batch.length} records: ${error.message}`);
+        this.onError(`${this.label()} lost ${batch.length} records: ${error.message}`);
       } else {
         this.counts.delivered += batch.length;
       }
+    }
+  }
+
+  private label(): string {
+    return this.options.label ?? 'an exporter';
+  }
+
+  /** Exports a batch, trying it again while it fails retryably; the error that ends it, if any. */
+  private async exportHolding(batch: ReadableLogRecord[]): Promise<Error | undefined> {
+    let error = await this.exportOnce(batch);
+    if (!(error instanceof RetryableExportError) || this.abandoned) return error;
+    this.held = batch.length;
+    this.onError(`${this.label()}: ${error.message}; holding ${batch.length} records (later ones wait in the queue and the kernel's ring) and retrying`);
+    for (let attempt = 0; error instanceof RetryableExportError && !this.abandoned; attempt++) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, backoffMs(attempt, this.options.retry));
+        this.wakeRetry = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeRetry = undefined;
+      this.counts.retries++;
+      error = await this.exportOnce(batch);
+    }
+    this.held = 0;
+    if (!error) this.onError(`${this.label()}: writing again; the held records were delivered`);
+    return error;
+  }
+
+  /** From now on a failing batch is tried once more, then counted as failed: shutdown's deadline passed. */
+  abandon(): void {
+    this.abandoned = true;
+    this.wakeRetry?.();
+  }
+
+  /** Flushes, giving up (counted) what still fails at the deadline (ms since epoch). */
+  async flushBy(deadline: number): Promise<void> {
+    const timer = setTimeout(() => this.abandon(), Math.max(0, deadline - Date.now()));
+    try {
+      await this.forceFlush();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -120,6 +178,6 @@ export class DeliveryProcessor implements LogRecordProcessor {
   }
 
   stats(): DeliveryStats {
-    return { queued: this.queue.length, ...this.counts };
+    return { queued: this.queue.length, held: this.held, ...this.counts };
   }
 }

@@ -6,12 +6,12 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import type { SpoolEncoding } from './spool';
 
 export type Protocol = 'http/protobuf' | 'http/json';
 
 export interface OtlpClientOptions {
   url: string;
-  protocol: Protocol;
   headers: Record<string, string>;
   gzip: boolean;
   timeoutMs: number;
@@ -21,7 +21,8 @@ export interface OtlpClientOptions {
 export type SendResult =
   | { kind: 'ok'; rejected: number; message?: string }
   | { kind: 'retry'; afterMs?: number; reason: string }
-  | { kind: 'fail'; reason: string };
+  /** answer: the status line and the whole response body, for the record kept of a refused batch */
+  | { kind: 'fail'; reason: string; answer: string };
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
@@ -33,9 +34,15 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export function contentType(protocol: Protocol): string {
-  return protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+export function encodingOf(protocol: Protocol): SpoolEncoding {
+  return protocol === 'http/json' ? 'json' : 'protobuf';
 }
+
+export function contentType(encoding: SpoolEncoding): string {
+  return encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+}
+
+const MAX_ANSWER = 64 << 10;
 
 export class OtlpClient {
   private readonly agent: HttpAgent | HttpsAgent;
@@ -55,12 +62,13 @@ export class OtlpClient {
       : new HttpAgent({ keepAlive: true });
   }
 
-  send(payload: Uint8Array): Promise<SendResult> {
+  /** Sends a payload as it was encoded, whatever protocol is configured now (a spool may outlive a config). */
+  send(payload: Uint8Array, encoding: SpoolEncoding): Promise<SendResult> {
     // level 1: audit records compress 25-50x even so, and level 6 costs several times the CPU
     const body = this.options.gzip ? gzipSync(payload, { level: 1 }) : Buffer.from(payload);
     const headers: Record<string, string | number> = {
       ...this.options.headers,
-      'content-type': contentType(this.options.protocol),
+      'content-type': contentType(encoding),
       'content-length': body.length,
     };
     if (this.options.gzip) headers['content-encoding'] = 'gzip';
@@ -68,7 +76,7 @@ export class OtlpClient {
     return new Promise((resolve) => {
       const req = request(this.options.url, { method: 'POST', headers, agent: this.agent, timeout: this.options.timeoutMs }, (res) => {
         collect(res).then(
-          (data) => resolve(this.classify(res, data)),
+          (data) => resolve(classify(res, data, encoding)),
           (e: Error) => resolve({ kind: 'retry', reason: `reading the response: ${e.message}` }),
         );
       });
@@ -78,25 +86,26 @@ export class OtlpClient {
     });
   }
 
-  private classify(res: IncomingMessage, data: Buffer): SendResult {
-    const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) {
-      try {
-        const serializer = this.options.protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
-        const partial = data.length ? serializer.deserializeResponse(data).partialSuccess : undefined;
-        return { kind: 'ok', rejected: Number(partial?.rejectedLogRecords ?? 0), message: partial?.errorMessage || undefined };
-      } catch {
-        return { kind: 'ok', rejected: 0 };
-      }
-    }
-    const reason = `HTTP ${status}${data.length ? `: ${data.toString('utf8').slice(0, 200)}` : ''}`;
-    if (RETRYABLE.has(status)) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), reason };
-    return { kind: 'fail', reason };
-  }
-
   close(): void {
     this.agent.destroy();
   }
+}
+
+function classify(res: IncomingMessage, data: Buffer, encoding: SpoolEncoding): SendResult {
+  const status = res.statusCode ?? 0;
+  if (status >= 200 && status < 300) {
+    try {
+      const serializer = encoding === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+      const partial = data.length ? serializer.deserializeResponse(data).partialSuccess : undefined;
+      return { kind: 'ok', rejected: Number(partial?.rejectedLogRecords ?? 0), message: partial?.errorMessage || undefined };
+    } catch {
+      return { kind: 'ok', rejected: 0 };
+    }
+  }
+  const text = data.subarray(0, MAX_ANSWER).toString('utf8');
+  const reason = `HTTP ${status}${data.length ? `: ${text.slice(0, 200)}` : ''}`;
+  if (RETRYABLE.has(status)) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), reason };
+  return { kind: 'fail', reason, answer: `HTTP ${status} ${res.statusMessage ?? ''}\n${res.headers['content-type'] ? `content-type: ${res.headers['content-type']}\n` : ''}\n${text}` };
 }
 
 function collect(res: IncomingMessage): Promise<Buffer> {

@@ -2,16 +2,27 @@
 // Each batch is one file (written to a temporary name, synced, renamed), so
 // what was spooled survives a crash or restart and is sent in order. When a
 // new batch does not fit, the oldest batches are discarded and counted:
-// the newest evidence is kept.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// the newest evidence is kept. Each file records how its payload was encoded,
+// so a receiver restarted with another OTLP protocol sends it as it is. A
+// batch the collector refuses for good is set aside in rejected/, with the
+// answer, for an operator to look at.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdirPrivate } from '../private_dir';
+import { lockSpool } from './spool_lock';
 
-const MAGIC = 0x53415042; // "BPAS"
+export type SpoolEncoding = 'protobuf' | 'json';
+
+// the magic says the encoding: "BPAP" protobuf, "BPAJ" JSON
+const MAGIC: Record<SpoolEncoding, number> = { protobuf: 0x50415042, json: 0x4a415042 };
+// "BPAS": written before the encoding was recorded; an OTLP/JSON request starts with "{"
+const LEGACY_MAGIC = 0x53415042;
 const HEADER = 12; // magic, records, payload length (u32 each)
 
 export interface SpoolEntry {
   seq: number;
   records: number;
+  encoding: SpoolEncoding;
   payload: Buffer;
 }
 
@@ -20,6 +31,8 @@ export interface SpoolStats {
   bytes: number;
   /** records discarded because the spool was full */
   overflowRecords: number;
+  /** batches moved to rejected/ */
+  setAside: number;
 }
 
 function name(seq: number): string {
@@ -31,13 +44,17 @@ export class Spool {
   private nextSeq = 1;
   private bytes = 0;
   private overflowRecords = 0;
+  private setAside = 0;
+  private readonly unlock: () => void;
 
+  /** Throws SpoolLockedError while another receiver uses `dir`. */
   constructor(
     readonly dir: string,
     private readonly maxBytes: number,
     private readonly sync = true,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirPrivate(dir, 0o700);
+    this.unlock = lockSpool(dir);
     for (const f of readdirSync(dir).sort()) {
       const m = /^(\d{16})\.otlp$/.exec(f);
       if (!m) {
@@ -56,7 +73,7 @@ export class Spool {
 
   private readHeader(seq: number): number | undefined {
     const buf = readFileSync(join(this.dir, name(seq)));
-    if (buf.length < HEADER || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(8) !== buf.length - HEADER) {
+    if (buf.length < HEADER || encodingOf(buf) === undefined || buf.readUInt32LE(8) !== buf.length - HEADER) {
       // a torn or foreign file: it cannot be sent, so it is set aside, not silently lost
       renameSync(join(this.dir, name(seq)), join(this.dir, `${name(seq)}.corrupt`));
       return undefined;
@@ -64,7 +81,7 @@ export class Spool {
     return buf.readUInt32LE(4);
   }
 
-  append(payload: Uint8Array, records: number): void {
+  append(payload: Uint8Array, records: number, encoding: SpoolEncoding): void {
     const size = HEADER + payload.length;
     while (this.entries.length && this.bytes + size > this.maxBytes) this.discardOldest();
     if (size > this.maxBytes) {
@@ -73,7 +90,7 @@ export class Spool {
     }
     const seq = this.nextSeq++;
     const head = Buffer.alloc(HEADER);
-    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(MAGIC[encoding], 0);
     head.writeUInt32LE(records, 4);
     head.writeUInt32LE(payload.length, 8);
     const tmp = join(this.dir, `${name(seq)}.tmp`);
@@ -102,17 +119,46 @@ export class Spool {
     const e = this.entries[0];
     if (!e) return undefined;
     const buf = readFileSync(join(this.dir, name(e.seq)));
-    return { seq: e.seq, records: e.records, payload: buf.subarray(HEADER) };
+    return { seq: e.seq, records: e.records, encoding: encodingOf(buf)!, payload: buf.subarray(HEADER) };
   }
 
   /** Removes a batch that was delivered; false when overflow already discarded it. */
   remove(seq: number): boolean {
+    const e = this.take(seq);
+    if (e) unlinkSync(join(this.dir, name(e.seq)));
+    return e !== undefined;
+  }
+
+  /**
+   * Moves a batch the collector refused for good to rejected/, beside the
+   * collector's answer; false when overflow already discarded it.
+   */
+  reject(seq: number, answer: string): boolean {
+    const e = this.take(seq);
+    if (!e) return false;
+    const dir = this.rejectedDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    renameSync(join(this.dir, name(e.seq)), join(dir, name(e.seq)));
+    writeFileSync(join(dir, `${name(e.seq)}.answer.txt`), answer + '\n', { mode: 0o600 });
+    this.setAside++;
+    return true;
+  }
+
+  rejectedDir(): string {
+    return join(this.dir, 'rejected');
+  }
+
+  private take(seq: number): { seq: number; bytes: number } | undefined {
     const i = this.entries.findIndex((e) => e.seq === seq);
-    if (i < 0) return false;
+    if (i < 0) return undefined;
     const [e] = this.entries.splice(i, 1);
     this.bytes -= e.bytes;
-    unlinkSync(join(this.dir, name(e.seq)));
-    return true;
+    return e;
+  }
+
+  /** Gives the directory up for another receiver; what is spooled stays. */
+  close(): void {
+    this.unlock();
   }
 
   /** Whether a new batch would fit without discarding one: false applies backpressure upstream. */
@@ -121,6 +167,14 @@ export class Spool {
   }
 
   stats(): SpoolStats {
-    return { batches: this.entries.length, bytes: this.bytes, overflowRecords: this.overflowRecords };
+    return { batches: this.entries.length, bytes: this.bytes, overflowRecords: this.overflowRecords, setAside: this.setAside };
   }
+}
+
+function encodingOf(file: Buffer): SpoolEncoding | undefined {
+  const magic = file.readUInt32LE(0);
+  if (magic === MAGIC.protobuf) return 'protobuf';
+  if (magic === MAGIC.json) return 'json';
+  if (magic === LEGACY_MAGIC) return file[HEADER] === 0x7b ? 'json' : 'protobuf';
+  return undefined;
 }

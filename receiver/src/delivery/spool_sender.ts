@@ -71,7 +71,7 @@ export class SpoolSender {
         await this.sleep(60_000);
         continue;
       }
-      const result: SendResult = await this.client.send(batch.payload);
+      const result: SendResult = await this.client.send(batch.payload, batch.encoding);
       if (result.kind === 'retry') {
         this.counts.retries++;
         this.counts.lastError = result.reason;
@@ -82,15 +82,17 @@ export class SpoolSender {
         continue;
       }
       attempt = 0;
-      if (!this.spool.remove(batch.seq)) continue; // discarded by overflow meanwhile: already counted
       if (result.kind === 'ok') {
+        if (!this.spool.remove(batch.seq)) continue; // discarded by overflow meanwhile: already counted
         this.counts.exported += batch.records - result.rejected;
         this.counts.rejected += result.rejected;
         if (result.rejected) this.onError(`collector rejected ${result.rejected} records: ${result.message ?? 'no reason given'}`);
       } else {
+        // kept for an operator, out of the way of the batches behind it
+        if (!this.spool.reject(batch.seq, result.answer)) continue;
         this.counts.failed += batch.records;
         this.counts.lastError = result.reason;
-        this.onError(`collector refused a batch of ${batch.records} records for good (${result.reason})`);
+        this.onError(`collector refused a batch of ${batch.records} records for good (${result.reason}); kept in ${this.spool.rejectedDir()}`);
       }
     }
   }

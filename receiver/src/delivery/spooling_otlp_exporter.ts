@@ -4,12 +4,14 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { OtlpClient, type OtlpClientOptions } from './otlp_client';
+import { encodingOf, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
 import { OtlpLogsEncoder } from './otlp_protobuf';
-import { Spool, type SpoolStats } from './spool';
+import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
 import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
 
 export interface SpoolingOtlpOptions extends OtlpClientOptions {
+  /** how new batches are encoded; spooled ones are sent as they were */
+  protocol: Protocol;
   spoolDir: string;
   spoolMaxBytes: number;
   retry: RetryPolicy;
@@ -27,9 +29,12 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
   private readonly sender: SpoolSender;
   private stopped = false;
   private readonly serialize: (logs: ReadableLogRecord[]) => Uint8Array | undefined;
+  private readonly encoding: SpoolEncoding;
 
+  /** Throws SpoolLockedError while another receiver uses the spool. */
   constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
+    this.encoding = encodingOf(options.protocol);
     this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
     this.sender.start();
     if (options.protocol === 'http/json') this.serialize = (logs) => JsonLogsSerializer.serializeRequest(logs);
@@ -44,7 +49,7 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     try {
       const payload = this.serialize(logs);
       if (!payload) throw new Error('the OTLP serializer produced nothing');
-      this.spool.append(payload, logs.length);
+      this.spool.append(payload, logs.length, this.encoding);
       this.sender.notify();
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
@@ -72,6 +77,7 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     if (this.stopped) return;
     this.stopped = true;
     await this.sender.stop();
+    this.spool.close();
   }
 
   stats(): OtlpDeliveryStats {

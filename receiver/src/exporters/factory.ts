@@ -1,20 +1,24 @@
 // ExporterConfig -> LogRecordExporter.
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { ExporterConfig } from '../config/types';
 import { SpoolingOtlpExporter } from '../delivery/spooling_otlp_exporter';
+import { FileSink } from './file_sink';
 import { formatter } from './formats';
 import { LineExporter } from './line_exporter';
+import { StreamSink } from './stream_sink';
 import { otlpClientOptions } from './otlp_settings';
 
-/** index: the exporter's place in the config list, which names its spool directory. */
+/**
+ * index: the exporter's place in the config list, which names its spool directory.
+ * Throws when a file cannot be opened or a spool is in use by another receiver.
+ */
 export function createExporter(config: ExporterConfig, index: number, onError: (message: string) => void): LogRecordExporter {
   switch (config.type) {
     case 'stdout':
-      return new LineExporter(process.stdout, formatter(config.format), false);
+      return new LineExporter(new StreamSink(process.stdout), formatter(config.format));
     case 'file':
-      return new LineExporter(createWriteStream(config.path, { flags: 'a', mode: 0o640 }), formatter(config.format), true);
+      return new LineExporter(new FileSink(config.path), formatter(config.format));
     case 'otlp':
       return new SpoolingOtlpExporter({
         ...otlpClientOptions(config),

@@ -1,29 +1,26 @@
-// A LogRecordExporter that writes formatted lines to a stream (stdout or a
-// file). Write errors fail the export instead of vanishing.
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+// A LogRecordExporter that writes formatted lines to a sink (stdout or a
+// file). Failures are reported, never swallowed; a batch that is retried
+// (the same array again) resumes from where its bytes stopped.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { LineFormatter } from './formats';
+import type { Chunk, LineSink } from './line_sink';
 
 export class LineExporter implements LogRecordExporter {
-  private failure: Error | undefined;
+  private pending: (Chunk & { logs: ReadableLogRecord[] }) | undefined;
 
   constructor(
-    private readonly out: Writable,
+    readonly sink: LineSink,
     private readonly format: LineFormatter,
-    private readonly closeStream: boolean,
-  ) {
-    out.on('error', (e) => (this.failure = e));
-  }
+  ) {}
 
   export(logs: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    if (this.failure) return done({ code: ExportResultCode.FAILED, error: this.failure });
-    const text = this.format(logs);
-    if (text === '' || this.out.write(text)) return done({ code: ExportResultCode.SUCCESS });
-    // honour the stream's backpressure before reporting the batch as written
-    once(this.out, 'drain').then(
-      () => done({ code: ExportResultCode.SUCCESS }),
+    if (this.pending?.logs !== logs) this.pending = { logs, bytes: Buffer.from(this.format(logs)), written: 0 };
+    this.sink.write(this.pending).then(
+      () => {
+        this.pending = undefined;
+        done({ code: ExportResultCode.SUCCESS });
+      },
       (error: Error) => done({ code: ExportResultCode.FAILED, error }),
     );
   }
@@ -31,7 +28,6 @@ export class LineExporter implements LogRecordExporter {
   async forceFlush(): Promise<void> {}
 
   async shutdown(): Promise<void> {
-    if (!this.closeStream) return;
-    await new Promise<void>((resolve) => this.out.end(resolve));
+    await this.sink.close();
   }
 }

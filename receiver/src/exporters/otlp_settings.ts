@@ -36,7 +36,8 @@ export function otlpUrl(config: OtlpExporterConfig, env: Env = process.env): str
   return (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318').replace(/\/+$/, '') + '/v1/logs';
 }
 
-export function otlpClientOptions(config: OtlpExporterConfig, env: Env = process.env): OtlpClientOptions {
+/** The client settings, and the protocol new batches are encoded in. */
+export function otlpClientOptions(config: OtlpExporterConfig, env: Env = process.env): OtlpClientOptions & { protocol: Protocol } {
   const compression = config.compression ?? pick(env, 'COMPRESSION') ?? 'gzip';
   const timeout = config.timeout_ms ?? Number(pick(env, 'TIMEOUT') ?? 10_000);
   return {

@@ -16,12 +16,12 @@ export function metricsUrl(logsUrl: string): string {
 
 function otlpMetricExporter(config: OtlpExporterConfig): PushMetricExporter {
   const options = otlpClientOptions(config);
-  const client = new OtlpClient({ ...options, protocol: 'http/protobuf', url: metricsUrl(options.url) });
+  const client = new OtlpClient({ ...options, url: metricsUrl(options.url) });
   return {
     export(metrics, done) {
       const payload = ProtobufMetricsSerializer.serializeRequest(metrics);
       if (!payload) return done({ code: ExportResultCode.FAILED, error: new Error('the metrics serializer produced nothing') });
-      client.send(payload).then((r) =>
+      client.send(payload, 'protobuf').then((r) =>
         done(r.kind === 'ok' ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error(r.reason) }),
       );
     },

@@ -12,6 +12,8 @@ export interface LossTotals {
   emitted: number;
   foldsEvicted: number;
   exportFailed: number;
+  /** per exporter, in config order: records given up, records held by a failing write */
+  exporters: { failed: number; held: number }[];
   exportRejected: number;
   exported: number;
   spoolOverflow: number;
@@ -44,6 +46,11 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
     'bpfaudit.queue.length': now.queued,
   };
   for (const [kind, n] of Object.entries(now.kernelLost)) if (n) a[`bpfaudit.kernel.lost.${kind}`] = n;
+  now.exporters.forEach((e, i) => {
+    if (e.failed) a[`bpfaudit.exporter.${i}.failed`] = e.failed;
+    if (e.held) a[`bpfaudit.exporter.${i}.held`] = e.held;
+  });
+  const failing = now.exporters.flatMap((e, i) => (e.failed || e.held ? [`exporter[${i}] failed=${e.failed} held=${e.held}`] : []));
   const lostNow = lossCount(now) - (previous ? lossCount(previous) : 0);
   const severity = lostNow > 0 ? SEVERITY_WARN : SEVERITY_INFO;
   return {
@@ -52,7 +59,7 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
     observedUnixNs: timeUnixNs,
     severityNumber: severity.number,
     severityText: severity.text,
-    body: `bpfaudit stats: lost=${sum(now.kernelLost)} filtered=${sum(now.kernelFiltered)} folded=${now.kernelFolded} emitted=${now.emitted} exported=${now.exported} export_failed=${now.exportFailed} rejected=${now.exportRejected} spool_overflow=${now.spoolOverflow} spooled_bytes=${now.spoolBytes}${lostNow > 0 ? ` (+${lostNow} lost since the last report)` : ''}`,
+    body: `bpfaudit stats: lost=${sum(now.kernelLost)} filtered=${sum(now.kernelFiltered)} folded=${now.kernelFolded} emitted=${now.emitted} exported=${now.exported} export_failed=${now.exportFailed} rejected=${now.exportRejected} spool_overflow=${now.spoolOverflow} spooled_bytes=${now.spoolBytes}${failing.length ? ` (${failing.join(', ')})` : ''}${lostNow > 0 ? ` (+${lostNow} lost since the last report)` : ''}`,
     attributes: a,
   };
 }

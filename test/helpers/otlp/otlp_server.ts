@@ -14,6 +14,7 @@ export interface ReceivedRequest {
 export interface Refusal {
   status: number;
   headers?: Record<string, string>;
+  body?: string;
 }
 
 export class OtlpTestServer {
@@ -64,7 +65,7 @@ export class OtlpTestServer {
     const refusal = this.refuse?.();
     if (refusal) {
       this.refusedAt.push(Date.now());
-      return { status: refusal.status, type: 'text/plain', body: Buffer.from('refused by the test'), headers: refusal.headers };
+      return { status: refusal.status, type: 'text/plain', body: Buffer.from(refusal.body ?? 'refused by the test'), headers: refusal.headers };
     }
     if (contentType === 'application/x-protobuf') {
       this.requests.push({ contentType, records: decodeProtobuf(body) });
