@@ -1,38 +1,31 @@
 // End to end: the bpfaudit CLI, started with an OTLP exporter, ships what
 // happens on the machine to a local OTLP/HTTP server that decodes every
 // request strictly by the OTLP logs schema, for protobuf and for JSON.
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { realpathSync } from 'node:fs';
+import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
+import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import type { DecodedLog } from '../helpers/otlp/otlp_decode';
 import { OtlpTestServer } from '../helpers/otlp/otlp_server';
 import { runProgram, startNode } from '../helpers/processes';
 
-const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-e2e-'));
-// the receiver drops to nobody after start-up and keeps writing its spool below here
-chmodSync(dir, 0o755);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// the receiver drops to nobody after start-up and keeps writing its spool below var/lib
+const host = installRoot('e2e');
 
 describeKernel('OTLP export end to end', () => {
   for (const [protocol, recordPath] of [['http/protobuf', 'direct'], ['http/json', 'direct'], ['http/protobuf', 'sdk']] as const) {
     it(`${protocol}, ${recordPath} records: exec and TCP records reach the collector intact`, async () => {
       const server = new OtlpTestServer();
       const url = await server.start();
-      const config = join(dir, `${protocol.replace('/', '-')}-${recordPath}.yaml`);
-      writeFileSync(
-        config,
-        [
-          'exporters:',
-          `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${join(dir, `spool-${protocol.replace('/', '-')}-${recordPath}`)}" } }`,
-          'resource:',
-          '  attributes: { deployment.environment.name: e2e }',
-          `limits: { flush_interval_ms: 50, record_path: ${recordPath}, stats_interval_ms: 300 }`,
-          'dedup: { window_ms: 300 }',
-        ].join('\n'),
-      );
+      const config = host.config(`${protocol.replace('/', '-')}-${recordPath}.yaml`, [
+        'exporters:',
+        `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${host.spoolDir}-${protocol.replace('/', '-')}-${recordPath}" } }`,
+        'resource:',
+        '  attributes: { deployment.environment.name: e2e }',
+        `limits: { flush_interval_ms: 50, record_path: ${recordPath}, stats_interval_ms: 300 }`,
+        'dedup: { window_ms: 300 }',
+      ]);
       const cli = await startCli(config, { ...process.env, OTEL_SERVICE_NAME: 'bpfaudit-e2e' });
 
       const started = BigInt(Date.now()) * 1_000_000n;

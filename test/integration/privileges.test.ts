@@ -1,17 +1,13 @@
 // Least privilege: started as root, after start-up the receiver runs as
 // nobody with no capability on any thread, while events keep flowing and a
 // SIGHUP reload (which writes the kernel's rule maps) still works.
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
+import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import { runProgram, startNode } from '../helpers/processes';
-
-const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-priv-'));
-chmodSync(dir, 0o777);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function threadStatus(pid: number) {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
@@ -23,10 +19,10 @@ function threadStatus(pid: number) {
 
 describeKernel('least privilege after start-up', () => {
   it('runs as nobody with no capabilities on every thread, records flow, reload works', async () => {
-    const out = join(dir, 'records.jsonl');
-    const cfg = join(dir, 'bpfaudit.yaml');
-    const base = ['dedup: { kinds: [] }', `exporters: [ { type: file, path: "${out}", format: jsonl } ]`, 'limits: { flush_interval_ms: 50 }', 'security: { run_as: nobody }'];
-    writeFileSync(cfg, base.join('\n'));
+    const host = installRoot('priv');
+    const out = join(host.logDir, 'records.jsonl');
+    const base = ['dedup: { kinds: [] }', `exporters: [ { type: file, path: "${out}", format: jsonl } ]`, 'limits: { flush_interval_ms: 50 }'];
+    const cfg = host.config('bpfaudit.yaml', base);
     const cli = await startCli(cfg);
     const stderr = () => cli.stderr();
     expect(stderr()).toContain('now running as nobody (uid 65534) without capabilities');
@@ -47,7 +43,7 @@ describeKernel('least privilege after start-up', () => {
     // a reload writes the kernel's rule maps through descriptors opened as root
     const sink = startNode('tcp_peer.js', ['sink', '127.0.0.1']);
     const { port } = await sink.next();
-    writeFileSync(cfg, [...base, `filters: { ignore: [ "p<${port}>" ] }`].join('\n'));
+    host.config('bpfaudit.yaml', [...base, `filters: { ignore: [ "p<${port}>" ] }`]);
     cli.child.kill('SIGHUP');
     await until('the reload', () => stderr().includes('reloaded'));
     const loop = startNode('tcp_peer.js', ['loop', '127.0.0.1', String(port), '5']);

@@ -1,18 +1,16 @@
 // SIGHUP while traffic flows: the new ignore rule takes effect, the
 // exporters are swapped, and across the reload every event is accounted for
 // exactly once (a record, or a kernel filter count); a bad file changes nothing.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
+import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import { startNode } from '../helpers/processes';
 
-const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-reload-'));
-// the receiver drops to nobody after start-up: it must still read the config and write the new file
-chmodSync(dir, 0o777);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// the receiver drops to nobody after start-up: it still reads the config and opens the new file
+const host = installRoot('reload');
 
 function config(file: string, ignore: string[]): string {
   return [
@@ -35,10 +33,9 @@ describeKernel('reload on SIGHUP', () => {
     const sinkB = startNode('tcp_peer.js', ['sink', '127.0.0.1']);
     const portA = (await sinkA.next()).port;
     const portB = (await sinkB.next()).port;
-    const before = join(dir, 'before.jsonl');
-    const after = join(dir, 'after.jsonl');
-    const cfg = join(dir, 'bpfaudit.yaml');
-    writeFileSync(cfg, config(before, []));
+    const before = join(host.logDir, 'before.jsonl');
+    const after = join(host.logDir, 'after.jsonl');
+    const cfg = host.config('bpfaudit.yaml', [config(before, [])]);
 
     const cli = await startCli(cfg);
     const stderr = () => cli.stderr();
