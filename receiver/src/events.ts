@@ -56,14 +56,25 @@ export interface FoldCounts {
   b: bigint;
 }
 
-/** An occurrence the kernel folds: held until its window closes. */
+/** An occurrence the kernel folds: the first of its window. */
 export interface Foldable {
   /** the kernel's fold-map key, to read the window's totals back */
   foldKey: Buffer;
-  /** this occurrence; once the window is closed, the window's totals */
+  /** this occurrence (count 1, its own bytes) */
   fold: FoldCounts;
-  /** the totals could not all be read (the kernel's LRU evicted the window) */
-  incomplete?: boolean;
+}
+
+/** What followed the first occurrence in its window: set on a summary record only. */
+export interface RepeatSummary {
+  /** occurrences after the first (UDP: datagrams sent or received, failed sends are in b) */
+  count: bigint;
+  /** their sums: UDP bytes / TCP close bytes sent */
+  a: bigint;
+  /** UDP failed sends / TCP close bytes received */
+  b: bigint;
+  /** CLOCK_BOOTTIME ns of the first occurrence: the link to its record */
+  firstKtimeNs: bigint;
+  windowMs: number;
 }
 
 export interface FoldEndEvent {
@@ -91,6 +102,7 @@ export interface TcpEvent extends Base {
   bytesReceived: bigint;
   /** set when repeats of this record are folded (the redundancy cache) */
   folding?: Foldable;
+  repeat?: RepeatSummary;
 }
 
 export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive';
@@ -109,6 +121,7 @@ export interface UdpEvent extends Base {
   error: number;
   /** send/receive: a flow window (count = datagrams, a = bytes, b = failed sends) */
   folding?: Foldable;
+  repeat?: RepeatSummary;
 }
 
 /** One ipset netlink message as sent, with the kernel's answer. */

@@ -131,12 +131,12 @@ export class Receiver {
   private buildOutput(config: Config): Output {
     const report = (m: string) => this.options.onError?.(new Error(m));
     const exporters = this.options.exporters ?? this.createExporters(config, report);
-    const { queue_size, export_batch_size, flush_interval_ms } = config.limits;
+    const { queue_size, export_batch_size, flush_interval_ms, idle_flush_ms } = config.limits;
     const processors = exporters.map(
       (exporter, i) =>
         new DeliveryProcessor(
           exporter,
-          { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, highWater: queue_size, label: this.options.exporters ? undefined : exporterLabel(config, i), retry: LOCAL_RETRY },
+          { maxBatch: Math.min(export_batch_size, queue_size), flushIntervalMs: flush_interval_ms, idleFlushMs: idle_flush_ms, highWater: queue_size, label: this.options.exporters ? undefined : exporterLabel(config, i), retry: LOCAL_RETRY },
           report,
         ),
     );
@@ -289,8 +289,6 @@ export class Receiver {
       executablePath: (pid) => this.executables.path(pid),
       container: (p) => this.containerInfo(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,
-      udpWindowMs: this.config.probes.udp.window_ms,
-      foldWindowMs: this.config.dedup.window_ms,
       ipsetType: (name) => this.setTypes.typeOf(name),
     };
   }
@@ -348,11 +346,9 @@ export class Receiver {
           this.containers.forget(ev.proc.pid);
           break;
         default:
-          if ((ev.kind.startsWith('tcp.') || ev.kind.startsWith('udp.')) && (ev as Folded).folding) {
-            this.folds.hold(ev as Folded);
-          } else {
-            this.emit(ev, ctx);
-          }
+          this.emit(ev, ctx);
+          // the first of its window: a summary follows the window when there were repeats
+          if ('folding' in ev && ev.folding) this.folds.watch(ev);
       }
     }
     const full = this.output.processors.filter((p) => !p.hasRoom());
@@ -387,7 +383,7 @@ export class Receiver {
     const deadline = Date.now() + this.config.limits.shutdown_timeout_ms;
     if (this.sensor) {
       await this.sensor.stop();
-      this.folds.flush();
+      this.folds.flush(this.native.bootTimeNs());
       this.finalKernel = this.sensor.counters();
       this.stopped = true;
       this.sensor.close();

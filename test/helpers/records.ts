@@ -16,8 +16,6 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
     executablePath: (pid) => (pid === 4242 ? '/usr/bin/curl' : undefined),
     container: () => undefined,
     maxArgs: 64,
-    udpWindowMs: 10_000,
-    foldWindowMs: 10_000,
     ipsetType: () => undefined,
     ...over,
   };

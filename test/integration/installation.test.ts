@@ -137,6 +137,8 @@ describeKernel('file exporters in an installation', () => {
       const held = await execs(prefix, 10, 40);
       await until('the exporter to report the full disk', () => cli.stderr().includes('ENOSPC'));
       expect(cli.stderr()).toMatch(/holding \d+ records/);
+      // long enough for bpfaudit.stats records (every 500 ms) to be made while records are held
+      await new Promise((r) => setTimeout(r, 1500));
 
       unlinkSync(filler);
       const later = await execs(prefix, 40, 50);

@@ -166,7 +166,7 @@ describe('DeliveryProcessor', () => {
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, highWater: 8, retry: LOCAL_RETRY });
+    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, idleFlushMs: 1000, highWater: 8, retry: LOCAL_RETRY });
     for (let i = 0; i < 20; i++) p.onEmit(record(i));
     expect(p.hasRoom()).toBe(false);
     let roomy = false;
@@ -194,7 +194,7 @@ describe('DeliveryProcessor', () => {
       shutdown: async () => {},
     };
     const errors: string[] = [];
-    const p = new DeliveryProcessor(exporter, { maxBatch: 10, flushIntervalMs: 5, highWater: 100, retry: LOCAL_RETRY }, (m) => errors.push(m));
+    const p = new DeliveryProcessor(exporter, { maxBatch: 10, flushIntervalMs: 5, idleFlushMs: 5, highWater: 100, retry: LOCAL_RETRY }, (m) => errors.push(m));
     for (let i = 0; i < 3; i++) p.onEmit(record(i));
     await p.forceFlush();
     expect(p.stats().failed).toBe(3);
@@ -214,7 +214,7 @@ describe('DeliveryProcessor', () => {
       shutdown: async () => {},
     };
     const errors: string[] = [];
-    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, highWater: 100, retry: { initialMs: 1, maxMs: 2 }, label: 'exporter[0] file x' }, (m) => errors.push(m));
+    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, idleFlushMs: 5, highWater: 100, retry: { initialMs: 1, maxMs: 2 }, label: 'exporter[0] file x' }, (m) => errors.push(m));
     for (let i = 0; i < 4; i++) p.onEmit(record(i));
     await p.forceFlush();
     expect(seen).toEqual([['r0', 'r1'], ['r0', 'r1'], ['r0', 'r1'], ['r0', 'r1'], ['r2', 'r3']]);
@@ -229,7 +229,7 @@ describe('DeliveryProcessor', () => {
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, highWater: 100, retry: { initialMs: 5, maxMs: 10 } });
+    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, idleFlushMs: 5, highWater: 100, retry: { initialMs: 5, maxMs: 10 } });
     for (let i = 0; i < 5; i++) p.onEmit(record(i));
     await new Promise((r) => setTimeout(r, 50));
     expect(p.stats()).toMatchObject({ held: 2, queued: 3, failed: 0 });

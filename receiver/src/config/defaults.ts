@@ -27,7 +27,9 @@ export const DEFAULT_CONFIG: Config = {
     // records waiting per exporter before draining pauses: bursts wait in the kernel's ring, not in the heap
     queue_size: 8192,
     export_batch_size: 2048,
-    flush_interval_ms: 1000,
+    // a batch goes out when full, when no record came for idle_flush_ms, or flush_interval_ms after its first record
+    flush_interval_ms: 500,
+    idle_flush_ms: 200,
     fold_entries: 65536,
     stats_interval_ms: 60_000,
     shutdown_timeout_ms: 10_000,

@@ -163,6 +163,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         queue_size: int(1, 1 << 24),
         export_batch_size: int(1, 1 << 20),
         flush_interval_ms: int(1, 600_000),
+        idle_flush_ms: int(1, 600_000),
         fold_entries: int(16, 1 << 22),
         stats_interval_ms: int(100, 86_400_000),
         shutdown_timeout_ms: int(0, 600_000),

@@ -73,7 +73,10 @@ export interface Config {
     poll_ms: number;
     queue_size: number;
     export_batch_size: number;
+    /** a partial batch is written when it is this old... */
     flush_interval_ms: number;
+    /** ...or when no record came for this long */
+    idle_flush_ms: number;
     /** entries of the kernel's fold table (LRU): UDP flows and the redundancy cache */
     fold_entries: number;
     /** a bpfaudit.stats record every this many ms */

@@ -15,7 +15,10 @@ import { backoffMs, type RetryPolicy } from './spool_sender';
 
 export interface DeliveryOptions {
   maxBatch: number;
+  /** a partial batch is exported at the latest this long after its first record... */
   flushIntervalMs: number;
+  /** ...or as soon as no record came for this long: a quiet host's first record is not held back */
+  idleFlushMs: number;
   highWater: number;
   /** the exporter in messages, e.g. "exporter[1] file /var/log/bpfaudit/audit.jsonl" */
   label?: string;
@@ -38,6 +41,10 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private queue: ReadableLogRecord[] = [];
   private exporting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** records pushed so far, and that count when the flush timer was last armed: equal means idle */
+  private pushed = 0;
+  private pushedAtArm = 0;
+  private batchStartedAt = 0;
   private waiters: (() => void)[] = [];
   private readonly counts = { delivered: 0, failed: 0, retries: 0 };
   private held = 0;
@@ -58,8 +65,25 @@ export class DeliveryProcessor implements LogRecordProcessor {
   /** Records that did not come through the SDK's Logger (the direct record path). */
   push(record: ReadableLogRecord): void {
     this.queue.push(record);
+    this.pushed++;
     if (this.queue.length >= this.options.maxBatch) this.kick();
-    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+    else if (!this.timer) {
+      this.batchStartedAt = Date.now();
+      this.arm(this.options.idleFlushMs);
+    }
+  }
+
+  // One timer per partial batch, not one per record: it checks on firing whether records kept coming.
+  private arm(ms: number): void {
+    this.pushedAtArm = this.pushed;
+    this.timer = setTimeout(() => this.onTimer(), ms);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const left = this.batchStartedAt + this.options.flushIntervalMs - Date.now();
+    if (this.pushed === this.pushedAtArm || left <= 0) this.kick();
+    else this.arm(Math.min(this.options.idleFlushMs, left));
   }
 
   /** Room in the queue, and in the exporter if it can fill up (the OTLP spool). */

@@ -1,17 +1,20 @@
-// Closes fold windows. For a folded kind (UDP datagrams always; TCP
-// connect/accept/close when the redundancy cache is on) the kernel emits the
-// first occurrence of each window and counts the rest in its LRU "folds"
-// map. This holds that first occurrence until its window is over and then
-// emits ONE record carrying the window's totals, read from the kernel's map,
-// or from the fold-end record the kernel emits when a later occurrence
-// reopens the key first.
-import type { FoldCounts, FoldEndEvent, Foldable } from '../events';
+// Repeats of a folded kind (UDP datagrams per flow always; TCP
+// connect/accept/close when the redundancy cache is on). The kernel emits
+// the first occurrence of each window and counts the rest in its LRU
+// "folds" map. The first occurrence is a record at once; when its window is
+// over and there were repeats, ONE summary record follows with their count
+// and sums, read from the kernel's map, or from the fold-end record the
+// kernel emits when a later occurrence reopens the key first. A key seen
+// once gives exactly one record.
+import type { FoldCounts, FoldEndEvent, Foldable, RepeatSummary } from '../events';
 
 export interface FoldStats {
   pending: number;
-  /** windows closed with totals */
+  /** windows closed */
   closed: number;
-  /** windows whose key the kernel's LRU evicted: emitted, flagged incomplete */
+  /** summary records emitted (windows with repeats) */
+  summarized: number;
+  /** windows whose key the kernel's LRU evicted before they were read: their repeats are unknown */
   evicted: number;
 }
 
@@ -22,7 +25,7 @@ export interface FoldsOptions<E> {
   graceNs: bigint;
   /** reads the kernel's current totals for a key, undefined when absent */
   read(key: Buffer): FoldCounts | undefined;
-  /** receives each closed window: the first occurrence, its folding carrying the totals */
+  /** receives each summary: the first occurrence, with `repeat` set */
   emit(record: E): void;
 }
 
@@ -37,14 +40,14 @@ function pendingId(key: Buffer, windowStart: bigint): string {
   return `${key.toString('hex')}/${windowStart}`;
 }
 
-export class Folds<E extends { folding?: Foldable }> {
+export class Folds<E extends { folding?: Foldable; repeat?: RepeatSummary }> {
   private readonly pending = new Map<string, Pending<E>>();
-  private readonly counts = { closed: 0, evicted: 0 };
+  private readonly counts = { closed: 0, summarized: 0, evicted: 0 };
 
   constructor(private readonly options: FoldsOptions<E>) {}
 
-  /** Holds the first occurrence of a window. */
-  hold(ev: E): void {
+  /** Watches the window of a first occurrence (which the caller emits as a record at once). */
+  watch(ev: E): void {
     const folding = ev.folding!;
     this.pending.set(pendingId(folding.foldKey, folding.fold.windowStartNs), { first: ev, folding });
   }
@@ -54,7 +57,7 @@ export class Folds<E extends { folding?: Foldable }> {
     const id = pendingId(ev.foldKey, ev.fold.windowStartNs);
     const p = this.pending.get(id);
     // nothing pending: it was closed from the map already (same totals) or at shutdown
-    if (p) this.close(id, p, ev.fold, false);
+    if (p) this.close(id, p, ev.fold, ev.ktimeNs);
   }
 
   /** Closes every window that ended before nowNs (CLOCK_BOOTTIME). */
@@ -65,27 +68,24 @@ export class Folds<E extends { folding?: Foldable }> {
       if (nowNs < start + this.options.windowNs(p.first) + graceNs) continue;
       const current = this.options.read(p.folding.foldKey);
       if (current && current.windowStartNs === start) {
-        this.close(id, p, current, false);
+        this.close(id, p, current, nowNs);
       } else if (!current) {
-        this.counts.evicted++;
-        this.close(id, p, p.folding.fold, true);
+        this.evict(id);
       } else if (p.awaitingEndSince === undefined) {
         p.awaitingEndSince = nowNs;
       } else if (nowNs - p.awaitingEndSince >= graceNs) {
         // evicted and reopened: this window's end will never be reported
-        this.counts.evicted++;
-        this.close(id, p, p.folding.fold, true);
+        this.evict(id);
       }
     }
   }
 
-  /** Closes every open window now, with the totals so far (shutdown, reload of the cache settings). */
-  flush(): void {
+  /** Closes every open window now, with the repeats so far (shutdown, reload of the cache settings). */
+  flush(nowNs: bigint): void {
     for (const [id, p] of this.pending) {
       const current = this.options.read(p.folding.foldKey);
-      const complete = current !== undefined && current.windowStartNs === p.folding.fold.windowStartNs;
-      if (!complete) this.counts.evicted++;
-      this.close(id, p, complete ? current : p.folding.fold, !complete);
+      if (current !== undefined && current.windowStartNs === p.folding.fold.windowStartNs) this.close(id, p, current, nowNs);
+      else this.evict(id);
     }
   }
 
@@ -93,14 +93,24 @@ export class Folds<E extends { folding?: Foldable }> {
     return { pending: this.pending.size, ...this.counts };
   }
 
-  private close(id: string, p: Pending<E>, totals: FoldCounts, incomplete: boolean): void {
+  private evict(id: string): void {
     this.pending.delete(id);
     this.counts.closed++;
-    const folding: Foldable = {
-      foldKey: p.folding.foldKey,
-      fold: { ...totals, windowStartNs: p.folding.fold.windowStartNs },
-      ...(incomplete ? { incomplete } : {}),
-    };
-    this.options.emit({ ...p.first, folding });
+    this.counts.evicted++;
+  }
+
+  private close(id: string, p: Pending<E>, totals: FoldCounts, nowNs: bigint): void {
+    this.pending.delete(id);
+    this.counts.closed++;
+    const own = p.folding.fold;
+    // the window's totals include the first occurrence (a failed UDP send counts in b, not count)
+    const [count, a, b] = [totals.count - own.count, totals.a - own.a, totals.b - own.b];
+    if (count === 0n && a === 0n && b === 0n) return;
+    this.counts.summarized++;
+    const windowNs = this.options.windowNs(p.first);
+    const windowEnd = own.windowStartNs + windowNs;
+    const repeat: RepeatSummary = { count, a, b, firstKtimeNs: own.windowStartNs, windowMs: Number(windowNs / 1_000_000n) };
+    // stamped at the window's end, or now when a window is closed early
+    this.options.emit({ ...p.first, ktimeNs: windowEnd < nowNs ? windowEnd : nowNs, repeat });
   }
 }

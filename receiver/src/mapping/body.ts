@@ -1,11 +1,13 @@
 // The one-line Body of each record, in the style of netlog/activity_klog.
 // Everything taken from the process goes through escapeText/quoteArg.
-import type { ExecEvent, ExitEvent, IpsetEvent, TcpEvent, UdpEvent } from '../events';
+import type { ExecEvent, ExitEvent, IpsetEvent, RepeatSummary, TcpEvent, UdpEvent } from '../events';
 import { errnoName } from './errno';
 import { escapeText, quoteArg } from './escape';
 
-export function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+/** `addr:port`, `[v6]:port`; the address alone when the port is left out. */
+export function endpoint(address: string, port: number | undefined): string {
+  const host = address.includes(':') && port !== undefined ? `[${address}]` : address;
+  return port === undefined ? host : `${host}:${port}`;
 }
 
 function who(comm: string, pid: number): string {
@@ -32,16 +34,24 @@ export function exitBody(ev: ExitEvent): string {
 
 const ARROWS = { 'tcp.connect': '->', 'tcp.accept': '<-', 'tcp.close': '<->' } as const;
 
+/** ` - repeated N times in 10s`: the tail of a summary record's line. */
+function repeated(r: RepeatSummary): string {
+  return ` - repeated ${r.count} more time${r.count === 1n ? '' : 's'} in ${seconds(BigInt(r.windowMs) * 1_000_000n)}`;
+}
+
 export function tcpBody(ev: TcpEvent): string {
-  const local = endpoint(ev.localAddress, ev.localPort);
-  const remote = endpoint(ev.remoteAddress, ev.remotePort);
+  // a summary stands for connections from many ephemeral ports: the client's port is left out
+  const clientPort = ev.repeat ? undefined : ev.inbound ? ev.remotePort : ev.localPort;
+  const local = ev.inbound ? endpoint(ev.localAddress, ev.localPort) : endpoint(ev.localAddress, clientPort);
+  const remote = ev.inbound ? endpoint(ev.remoteAddress, clientPort) : endpoint(ev.remoteAddress, ev.remotePort);
   let line = `${who(ev.proc.comm, ev.proc.pid)} TCP ${local} ${ARROWS[ev.kind]} ${remote} (uid=${ev.proc.uid})`;
   if (ev.kind === 'tcp.connect' && ev.error) line += ` - ${errnoName(ev.error)}`;
-  if (ev.kind === 'tcp.close') {
+  if (ev.repeat) {
+    line += repeated(ev.repeat);
+    if (ev.kind === 'tcp.close') line += `, sent=${ev.repeat.a} received=${ev.repeat.b}`;
+  } else if (ev.kind === 'tcp.close') {
     line += ` ${seconds(ev.durationNs)} sent=${ev.bytesSent} received=${ev.bytesReceived}`;
   }
-  const f = ev.folding;
-  if (f && f.fold.count > 1n) line += ` (x${f.fold.count}${f.incomplete ? ', incomplete' : ''})`;
   return line;
 }
 
@@ -64,9 +74,10 @@ export function udpBody(ev: UdpEvent): string {
       return `${head} connect ${local} -> ${remote} ${uid}${errorSuffix(ev.error)}`;
     default: {
       const arrow = ev.kind === 'udp.send' ? `send ${local} -> ${remote}` : `receive ${local} <- ${remote}`;
+      if (ev.repeat) return `${head} ${arrow} ${uid}${repeated(ev.repeat)}, bytes=${ev.repeat.a}${ev.repeat.b > 0n ? ` errors=${ev.repeat.b}` : ''}`;
       const f = ev.folding?.fold;
-      const totals = f ? ` datagrams=${f.count} bytes=${f.a}${f.b > 0n ? ` errors=${f.b}` : ''}` : '';
-      return `${head} ${arrow} ${uid}${totals}${errorSuffix(ev.error)}${ev.folding?.incomplete ? ' (incomplete)' : ''}`;
+      const own = f ? ` bytes=${f.a}` : '';
+      return `${head} ${arrow} ${uid}${own}${errorSuffix(ev.error)}`;
     }
   }
 }

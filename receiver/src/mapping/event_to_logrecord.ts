@@ -1,8 +1,8 @@
 // AuditEvent -> the fields of an OTel LogRecord. Pure: every lookup it needs
 // (clock, user names, executables) is passed in.
-import type { ExecEvent, ExitEvent, IpsetEvent, ProcInfo, RecordEvent, TcpEvent, UdpEvent } from '../events';
+import type { ExecEvent, ExitEvent, IpsetEvent, ProcInfo, RecordEvent, RepeatSummary, TcpEvent, UdpEvent } from '../events';
 import type { BootClock } from '../enrich/clock';
-import { toUnixNs } from '../enrich/clock';
+import { formatRfc3339Ns, toUnixNs } from '../enrich/clock';
 import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
@@ -38,10 +38,6 @@ export interface MappingContext {
   container(proc: ProcInfo): ContainerInfo | undefined;
   /** argv elements kept per exec record; the rest is cut and flagged */
   maxArgs: number;
-  /** the UDP flow window, reported on send/receive records */
-  udpWindowMs: number;
-  /** the redundancy cache's window, reported on folded records */
-  foldWindowMs: number;
   /** the type of an ipset set, when a create of it was seen */
   ipsetType(setName: string | undefined): string | undefined;
 }
@@ -150,22 +146,28 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
   a['network.peer.address'] = ev.remoteAddress;
   a['network.peer.port'] = ev.remotePort;
   if (ev.kind === 'tcp.connect' && ev.error) a['error.type'] = errnoName(ev.error);
-  if (ev.kind === 'tcp.close') {
+  if (ev.repeat) {
+    // the repeats share the key (process, user, remote address, service port), not the client's ephemeral port
+    delete a['client.port'];
+    delete a[ev.inbound ? 'network.peer.port' : 'network.local.port'];
+    repeatAttributes(a, ev.repeat, ctx);
+    if (ev.kind === 'tcp.close') {
+      a['bpfaudit.repeat.bytes_sent'] = Number(ev.repeat.a);
+      a['bpfaudit.repeat.bytes_received'] = Number(ev.repeat.b);
+    }
+  } else if (ev.kind === 'tcp.close') {
     a['bpfaudit.connection.duration_ms'] = Number(ev.durationNs) / 1e6;
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
-  if (ev.folding) {
-    const f = ev.folding.fold;
-    a['bpfaudit.repeat.count'] = Number(f.count);
-    a['bpfaudit.repeat.window_ms'] = ctx.foldWindowMs;
-    if (ev.kind === 'tcp.close') {
-      a['bpfaudit.repeat.bytes_sent'] = Number(f.a);
-      a['bpfaudit.repeat.bytes_received'] = Number(f.b);
-    }
-    if (ev.folding.incomplete) a['bpfaudit.repeat.incomplete'] = true;
-  }
   return { attributes: a, body: tcpBody(ev) };
+}
+
+/** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
+function repeatAttributes(a: Attributes, r: RepeatSummary, ctx: MappingContext): void {
+  a['bpfaudit.repeat.count'] = Number(r.count);
+  a['bpfaudit.repeat.window_ms'] = r.windowMs;
+  a['bpfaudit.repeat.first_timestamp'] = formatRfc3339Ns(toUnixNs(r.firstKtimeNs, ctx.clock));
 }
 
 function udpRecord(ev: UdpEvent, ctx: MappingContext) {
@@ -180,14 +182,16 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext) {
     const send = ev.kind === 'udp.send';
     endpointAttributes(a, send ? 'source' : 'destination', ev.localAddress, ev.localPort);
     endpointAttributes(a, send ? 'destination' : 'source', ev.remoteAddress, ev.remotePort);
-    const f = ev.folding?.fold;
-    if (f) {
+    if (ev.repeat) {
+      repeatAttributes(a, ev.repeat, ctx);
+      a['bpfaudit.repeat.bytes'] = Number(ev.repeat.a);
+      if (ev.repeat.b > 0n) a['bpfaudit.repeat.errors'] = Number(ev.repeat.b);
+    } else if (ev.folding) {
+      const f = ev.folding.fold;
       a['bpfaudit.flow.datagrams'] = Number(f.count);
       a['bpfaudit.flow.bytes'] = Number(f.a);
       if (f.b > 0n) a['bpfaudit.flow.errors'] = Number(f.b);
     }
-    a['bpfaudit.flow.window_ms'] = ctx.udpWindowMs;
-    if (ev.folding?.incomplete) a['bpfaudit.flow.incomplete'] = true;
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
   return { attributes: a, body: udpBody(ev) };
