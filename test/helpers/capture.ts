@@ -8,7 +8,11 @@ import { Receiver, type ReceiverStats } from '../../receiver/src/receiver';
 
 export class CapturingExporter implements LogRecordExporter {
   readonly records: ReadableLogRecord[] = [];
+  /** when each record reached the exporter (ms since the epoch), by index in records */
+  readonly arrivedMs: number[] = [];
   export(logs: ReadableLogRecord[], done: (r: ExportResult) => void): void {
+    const now = Date.now();
+    for (const l of logs) this.arrivedMs.push(now);
     this.records.push(...logs);
     done({ code: ExportResultCode.SUCCESS });
   }
@@ -23,12 +27,19 @@ export class CapturedRun {
   readonly errors: Error[] = [];
   readonly receiver: Receiver;
 
-  constructor(adjust: (c: Config) => void = () => {}) {
+  /** shipped: the default limits, as an installation has them (otherwise batches are flushed after 20 ms) */
+  constructor(adjust: (c: Config) => void = () => {}, shipped = false) {
     const config = structuredClone(DEFAULT_CONFIG);
-    config.limits.flush_interval_ms = 20;
+    if (!shipped) config.limits.flush_interval_ms = config.limits.idle_flush_ms = 20;
     adjust(config);
     this.receiver = new Receiver(config, { exporters: [this.exporter], onError: (e) => this.errors.push(e) });
     this.receiver.start();
+  }
+
+  /** ms from a record's Timestamp (the kernel's event) to its arrival at the exporter */
+  latencyMs(record: ReadableLogRecord): number {
+    const at = this.exporter.arrivedMs[this.exporter.records.indexOf(record)];
+    return at - (record.hrTime[0] * 1000 + record.hrTime[1] / 1e6);
   }
 
   find(eventName: string, match: (a: Attrs) => boolean): ReadableLogRecord[] {
