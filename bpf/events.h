@@ -49,6 +49,9 @@ enum bpfaudit_counter {
 enum bpfaudit_flags {
 	FLAG_ARGS_TRUNCATED = 1,
 	FLAG_EXE_TRUNCATED = 2,
+	FLAG_EXE_FILELESS = 4,      /* a file with no name in any tree: memfd_create, O_TMPFILE's kin */
+	FLAG_EXE_DELETED = 8,       /* unlinked while it runs */
+	FLAG_EXE_OVERLAY_UPPER = 16, /* on an overlayfs upper layer: written in the container, not in its image */
 };
 
 enum bpfaudit_direction {

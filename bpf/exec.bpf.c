@@ -5,6 +5,7 @@
 /* Deep enough for any real binary path; deeper paths are flagged truncated. */
 #define PATH_MAX_DEPTH 32
 #define NAME_MAX_LEN 255
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 const volatile bool capture_args = true;
 
@@ -51,6 +52,30 @@ int bpfaudit_enter_execveat(void *ctx)
 }
 
 /*
+ * What kind of file runs: one with no name in any tree (memfd: a pseudo
+ * dentry, its own parent, not the root of its mount), one unlinked while it
+ * runs (an unhashed dentry), one on an overlayfs upper layer (the overlay
+ * inode has an upper dentry: the file was written or changed in the
+ * container, not taken from its image).
+ */
+static __always_inline void exe_kind(struct exec_event *e, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+	if (dentry == parent && dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+		e->flags |= FLAG_EXE_FILELESS;
+	else if (!BPF_CORE_READ(dentry, d_hash.pprev))
+		e->flags |= FLAG_EXE_DELETED;
+	if (BPF_CORE_READ(dentry, d_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+		struct ovl_inode *oi = container_of(inode, struct ovl_inode, vfs_inode);
+
+		if (BPF_CORE_READ(oi, __upperdentry))
+			e->flags |= FLAG_EXE_OVERLAY_UPPER;
+	}
+}
+
+/*
  * Writes the path of file into e->exe from the end backwards, so that the
  * start offset is the only thing user space needs. Crosses mount points up to
  * the root of the task's mount namespace.
@@ -69,13 +94,15 @@ static __always_inline void read_exe_path(struct exec_event *e, struct file *fil
 	int i;
 
 	*off = BPFAUDIT_EXE_LEN;
+	exe_kind(e, dentry, vfsmnt);
 	for (i = 0; i < PATH_MAX_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 		const unsigned char *name;
 		__u32 len, pos;
 
-		if (dentry == root || dentry == parent) {
+		/* a pseudo file (memfd) is its own parent: its one name is the whole path */
+		if ((dentry == root || dentry == parent) && !(i == 0 && (e->flags & FLAG_EXE_FILELESS))) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt)
@@ -99,6 +126,8 @@ static __always_inline void read_exe_path(struct exec_event *e, struct file *fil
 		e->exe[pos & (BPFAUDIT_EXE_LEN - 1)] = '/';
 		bpf_probe_read_kernel(&e->exe[(pos + 1) & (BPFAUDIT_EXE_LEN - 1)],
 				      len & NAME_MAX_LEN, name);
+		if (e->flags & FLAG_EXE_FILELESS)
+			break;
 		dentry = parent;
 	}
 	if (i == PATH_MAX_DEPTH)

@@ -31,8 +31,15 @@ interface Base {
 export interface ExecEvent extends Base {
   kind: 'exec';
   oldComm: string;
+  /** the running binary's path as /proc/<pid>/exe names it: "/memfd:x (deleted)", "/tmp/x (deleted)" */
   exe: string;
   exeTruncated: boolean;
+  /** a file with no name in any tree (memfd_create) */
+  exeFileless: boolean;
+  /** unlinked while it runs */
+  exeDeleted: boolean;
+  /** on an overlayfs upper layer: written in the container, not taken from its image */
+  exeOverlayUpper: boolean;
   argv: string[];
   argsTruncated: boolean;
 }

@@ -18,7 +18,7 @@ describe('decodeBatch', () => {
     expect(stats).toEqual({ decoded: 1, malformed: 0 });
     expect(out[0]).toMatchObject({
       kind: 'exec', ktimeNs: 5n, exe: '/usr/bin/curl', oldComm: 'bash', argv: ['curl', '-s', 'http://x'],
-      argsTruncated: false, exeTruncated: false, proc: SAMPLE_PROC,
+      argsTruncated: false, exeTruncated: false, exeFileless: false, exeDeleted: false, exeOverlayUpper: false, proc: SAMPLE_PROC,
     });
   });
 
@@ -27,6 +27,19 @@ describe('decodeBatch', () => {
       execRecord({ ktimeNs: 1n, exe: '/bin/x', argv: ['x', '', 'y'], flags: Flags.FLAG_ARGS_TRUNCATED | Flags.FLAG_EXE_TRUNCATED }),
     ]);
     expect(out[0]).toMatchObject({ argv: ['x', '', 'y'], argsTruncated: true, exeTruncated: true });
+  });
+
+  it('spells a fileless or deleted binary as the kernel does, and flags it', () => {
+    const { out } = decode([
+      execRecord({ ktimeNs: 1n, exe: '/memfd:kworker', argv: ['x'], flags: Flags.FLAG_EXE_FILELESS }),
+      execRecord({ ktimeNs: 2n, exe: '/tmp/dropper', argv: ['x'], flags: Flags.FLAG_EXE_DELETED }),
+      execRecord({ ktimeNs: 3n, exe: '/usr/local/bin/tool', argv: ['x'], flags: Flags.FLAG_EXE_OVERLAY_UPPER }),
+    ]);
+    expect(out.map((e) => e.kind === 'exec' && [e.exe, e.exeFileless, e.exeDeleted, e.exeOverlayUpper])).toEqual([
+      ['/memfd:kworker (deleted)', true, false, false],
+      ['/tmp/dropper (deleted)', false, true, false],
+      ['/usr/local/bin/tool', false, false, true],
+    ]);
   });
 
   it('keeps invalid UTF-8 visible instead of replacing it', () => {

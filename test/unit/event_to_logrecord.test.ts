@@ -6,7 +6,7 @@ import { BOOT_OFFSET_NS, OBSERVED_NS, testContext } from '../helpers/records';
 
 const exec: ExecEvent = {
   kind: 'exec', ktimeNs: 1_500n, proc: { ...SAMPLE_PROC, pid: 1201, ppid: 1200, euid: 0, suid: 0 }, oldComm: 'bash',
-  exe: '/usr/bin/curl', exeTruncated: false, argv: ['curl', '-s', 'https://example.org'], argsTruncated: false,
+  exe: '/usr/bin/curl', exeTruncated: false, exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['curl', '-s', 'https://example.org'], argsTruncated: false,
 };
 
 const tcpBase = {

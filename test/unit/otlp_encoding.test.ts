@@ -12,7 +12,7 @@ import { BOOT_OFFSET_NS, OBSERVED_NS, readable, testContext } from '../helpers/r
 
 const exec: ExecEvent = {
   kind: 'exec', ktimeNs: 123_456_789n, proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/curl',
-  exeTruncated: false, argv: ['curl', 'a b'], argsTruncated: false,
+  exeTruncated: false, exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['curl', 'a b'], argsTruncated: false,
 };
 const close: TcpEvent = {
   kind: 'tcp.close', ktimeNs: 5n, proc: SAMPLE_PROC, ipVersion: 6, localAddress: '::1', localPort: 80,

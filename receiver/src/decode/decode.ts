@@ -61,13 +61,20 @@ function decodeExec(buf: Buffer, at: number, len: number, ktimeNs: bigint): Exec
   const exeOff = buf.readUInt16LE(at + X.exe_off);
   if (exeOff >= EXE_LEN || argsLen > ARGS_LEN || X.args + argsLen > len) return undefined;
   const flags = buf.readUInt16LE(at + X.flags);
+  const exeFileless = (flags & Flags.FLAG_EXE_FILELESS) !== 0;
+  const exeDeleted = (flags & Flags.FLAG_EXE_DELETED) !== 0;
+  const path = cString(buf, at + X.exe + exeOff, EXE_LEN - exeOff);
   return {
     kind: 'exec',
     ktimeNs,
     proc: decodeProc(buf, at + X.proc),
     oldComm: cString(buf, at + X.old_comm, COMM_LEN),
-    exe: cString(buf, at + X.exe + exeOff, EXE_LEN - exeOff),
+    // the kernel's own spelling (d_path), so the path matches /proc/<pid>/exe
+    exe: exeFileless || exeDeleted ? `${path} (deleted)` : path,
     exeTruncated: (flags & Flags.FLAG_EXE_TRUNCATED) !== 0,
+    exeFileless,
+    exeDeleted,
+    exeOverlayUpper: (flags & Flags.FLAG_EXE_OVERLAY_UPPER) !== 0,
     argv: splitArgs(buf, at + X.args, at + X.args + argsLen),
     argsTruncated: (flags & Flags.FLAG_ARGS_TRUNCATED) !== 0,
   };

@@ -34,6 +34,9 @@ export const Counter = {
 export const Flags = {
   FLAG_ARGS_TRUNCATED: 1,
   FLAG_EXE_TRUNCATED: 2,
+  FLAG_EXE_FILELESS: 4,
+  FLAG_EXE_DELETED: 8,
+  FLAG_EXE_OVERLAY_UPPER: 16,
 } as const;
 
 export const Direction = {

@@ -121,6 +121,9 @@ function execRecord(ev: ExecEvent, ctx: MappingContext) {
   if (argv.length > 0) attributes['process.command'] = argv[0];
   if (truncated) attributes['bpfaudit.truncated'] = true;
   if (ev.exeTruncated) attributes['bpfaudit.executable.truncated'] = true;
+  if (ev.exeFileless) attributes['bpfaudit.executable.fileless'] = true;
+  if (ev.exeDeleted) attributes['bpfaudit.executable.deleted'] = true;
+  if (ev.exeOverlayUpper) attributes['bpfaudit.executable.overlay_upper'] = true;
   return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
 }
 
