@@ -204,6 +204,32 @@ static __always_inline int on_accept(long fd)
 	return 0;
 }
 
+/*
+ * io_uring's accept (IORING_OP_ACCEPT) never passes through the accept
+ * syscalls. Its completion runs in the ring owner's context (the submitting
+ * task, or one of its io-wq/sqpoll threads, which share its files), and the
+ * new descriptor is installed before the completion is posted.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(bpfaudit_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	struct io_kiocb *r = req;
+	struct io_accept *acc = (struct io_accept *)&r->cmd;
+	__s32 res;
+
+	if (BPF_CORE_READ(r, opcode) != bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
+		return 0;
+	res = BPF_CORE_READ(cqe, res);
+	if (res < 0)
+		return 0;
+	/* a direct descriptor is a slot in the ring's own table, not an fd: the close will say "no owner" */
+	if (BPF_CORE_READ(acc, file_slot)) {
+		count(COUNTER_OWNER_MISSING);
+		return 0;
+	}
+	return on_accept(res);
+}
+
 SEC("tp/syscalls/sys_exit_accept4")
 int bpfaudit_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {

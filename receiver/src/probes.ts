@@ -18,7 +18,7 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
   const tcpPrograms: string[] = [];
   if (tcp.connect || tcp.accept || tcp.close) tcpPrograms.push('bpfaudit_tcp_state');
   // a close is attributed to whoever accepted it, so close needs the accept hooks too
-  if (tcp.accept || tcp.close) tcpPrograms.push('bpfaudit_exit_accept4', 'bpfaudit_exit_accept');
+  if (tcp.accept || tcp.close) tcpPrograms.push('bpfaudit_exit_accept4', 'bpfaudit_exit_accept', 'bpfaudit_uring_complete');
   if (tcpPrograms.length) {
     objects.push({
       name: 'tcp',

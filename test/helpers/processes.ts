@@ -32,6 +32,11 @@ export function startPython(script: string, args: string[]): Peer {
   return startPeer(['python3', join(__dirname, 'peers', script), ...args], script, args);
 }
 
+/** A compiled peer (see peers/uring_peer.c). */
+export function startBinary(path: string, args: string[]): Peer {
+  return startPeer([path, ...args], path, args);
+}
+
 function startPeer(argv: string[], script: string, args: string[]): Peer {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   started.add(child);
