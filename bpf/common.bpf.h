@@ -24,6 +24,7 @@ const enum bpfaudit_event_type *unused_event_type __attribute__((unused));
 const enum bpfaudit_counter *unused_counter __attribute__((unused));
 const enum bpfaudit_flags *unused_flags __attribute__((unused));
 const enum bpfaudit_direction *unused_direction __attribute__((unused));
+const enum bpfaudit_tcp_flags *unused_tcp_flags __attribute__((unused));
 const struct proc_ctx *unused_proc_ctx __attribute__((unused));
 const enum bpfaudit_fold_key_field *unused_fold_key_field __attribute__((unused));
 const enum bpfaudit_filter_field *unused_filter_field __attribute__((unused));

@@ -54,6 +54,10 @@ enum bpfaudit_flags {
 	FLAG_EXE_OVERLAY_UPPER = 16, /* on an overlayfs upper layer: written in the container, not in its image */
 };
 
+enum bpfaudit_tcp_flags {
+	TCP_FLAG_NO_OWNER = 1, /* no process was seen taking this socket: proc is empty but for netns */
+};
+
 enum bpfaudit_direction {
 	DIRECTION_OUTBOUND = 0, /* we connected: local is the client */
 	DIRECTION_INBOUND = 1,  /* we accepted: local is the server */
@@ -155,7 +159,7 @@ struct tcp_event {
 	__u8 direction;  /* enum bpfaudit_direction */
 	__u8 folded;     /* 1: the first of a fold window, user space holds it for the totals */
 	__u32 error;     /* positive errno of a failed connect, else 0 */
-	__u32 pad1;
+	__u32 flags;     /* enum bpfaudit_tcp_flags */
 	__u8 laddr[16];  /* network byte order; IPv4 in the first 4 bytes */
 	__u8 raddr[16];
 	__u64 duration_ns;    /* close: established to closed */

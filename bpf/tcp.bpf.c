@@ -63,7 +63,7 @@ struct {
 } tcp_scratch SEC(".maps");
 
 static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
-				     const struct sock_owner *o, __u32 error)
+				     const struct sock_owner *o, __u32 error, __u32 flags)
 {
 	__u32 zero = 0;
 	struct tcp_event *e = bpf_map_lookup_elem(&tcp_scratch, &zero);
@@ -81,7 +81,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 		return;
 	e->direction = o->direction;
 	e->error = error;
-	e->pad1 = 0;
+	e->flags = flags;
 	e->duration_ns = 0;
 	e->bytes_sent = 0;
 	e->bytes_received = 0;
@@ -145,7 +145,7 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 			}
 			o->established_ns = bpf_ktime_get_boot_ns();
 			if (emit_connect)
-				emit_tcp(EVENT_TCP_CONNECT, sk, o, 0);
+				emit_tcp(EVENT_TCP_CONNECT, sk, o, 0, 0);
 		} else if (!o) {
 			/* passive open: the owner is filled in by accept */
 			struct sock_owner fresh = {};
@@ -163,9 +163,20 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 		__u32 err = BPF_CORE_READ(sk, sk_err);
 
 		if (emit_connect)
-			emit_tcp(EVENT_TCP_CONNECT, sk, o, err ? err : ECONNABORTED);
-	} else if (o->has_owner && o->established_ns && emit_close) {
-		emit_tcp(EVENT_TCP_CLOSE, sk, o, 0);
+			emit_tcp(EVENT_TCP_CONNECT, sk, o, err ? err : ECONNABORTED, 0);
+	} else if (o->established_ns && emit_close) {
+		if (o->has_owner) {
+			emit_tcp(EVENT_TCP_CLOSE, sk, o, 0, 0);
+		} else {
+			/*
+			 * Established, closed, and no process seen taking it (never
+			 * accepted, or accepted by a path we cannot follow): still a
+			 * record, with the socket's own namespace, flagged and counted.
+			 */
+			o->proc.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+			count(COUNTER_OWNER_MISSING);
+			emit_tcp(EVENT_TCP_CLOSE, sk, o, 0, TCP_FLAG_NO_OWNER);
+		}
 	}
 	bpf_map_delete_elem(&sock_owners, &key);
 	return 0;
@@ -178,14 +189,13 @@ static __always_inline void claim_accepted(struct sock_owner *o, struct task_str
 	o->has_owner = 1;
 	o->direction = DIRECTION_INBOUND;
 	if (emit_accept)
-		emit_tcp(EVENT_TCP_ACCEPT, sk, o, 0);
+		emit_tcp(EVENT_TCP_ACCEPT, sk, o, 0, 0);
 }
 
 /* Runs in the accepting process: the only place an accept has the right owner. */
-static __always_inline int on_accept(long fd)
+static __always_inline int on_accept(const struct sock *sk)
 {
 	struct task_struct *task = current_task();
-	const struct sock *sk = sock_of_fd(task, fd);
 	struct sock_owner *o, fresh = {};
 	__u64 key;
 
@@ -204,6 +214,29 @@ static __always_inline int on_accept(long fd)
 	return 0;
 }
 
+#define IORING_FILE_INDEX_ALLOC (~0U)
+#define FFS_FLAGS 3UL /* io_uring keeps flags in the low bits of a fixed file's pointer */
+
+/* The socket in slot `slot` of a ring's fixed-file table (kernels whose table holds io_rsrc_nodes). */
+static __always_inline const struct sock *ring_file_sock(struct io_ring_ctx *ring, __u32 slot)
+{
+	struct io_rsrc_node **nodes, *node = NULL;
+	struct socket *sock;
+	struct file *file;
+
+	if (!bpf_core_field_exists(ring->file_table.data) || slot >= BPF_CORE_READ(ring, file_table.data.nr)) {
+		count(COUNTER_OWNER_MISSING);
+		return NULL;
+	}
+	nodes = BPF_CORE_READ(ring, file_table.data.nodes);
+	bpf_probe_read_kernel(&node, sizeof(node), &nodes[slot]);
+	if (!node)
+		return NULL;
+	file = (struct file *)(BPF_CORE_READ(node, file_ptr) & ~FFS_FLAGS);
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
 /*
  * io_uring's accept (IORING_OP_ACCEPT) never passes through the accept
  * syscalls. Its completion runs in the ring owner's context (the submitting
@@ -215,6 +248,7 @@ int BPF_PROG(bpfaudit_uring_complete, struct io_ring_ctx *ring, void *req, struc
 {
 	struct io_kiocb *r = req;
 	struct io_accept *acc = (struct io_accept *)&r->cmd;
+	__u32 slot;
 	__s32 res;
 
 	if (BPF_CORE_READ(r, opcode) != bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
@@ -222,22 +256,21 @@ int BPF_PROG(bpfaudit_uring_complete, struct io_ring_ctx *ring, void *req, struc
 	res = BPF_CORE_READ(cqe, res);
 	if (res < 0)
 		return 0;
-	/* a direct descriptor is a slot in the ring's own table, not an fd: the close will say "no owner" */
-	if (BPF_CORE_READ(acc, file_slot)) {
-		count(COUNTER_OWNER_MISSING);
-		return 0;
-	}
-	return on_accept(res);
+	slot = BPF_CORE_READ(acc, file_slot);
+	if (!slot)
+		return on_accept(sock_of_fd(current_task(), res));
+	/* a direct descriptor: a slot of the ring's own file table, named by the answer when allocated */
+	return on_accept(ring_file_sock(ring, slot == IORING_FILE_INDEX_ALLOC ? (__u32)res : slot - 1));
 }
 
 SEC("tp/syscalls/sys_exit_accept4")
 int bpfaudit_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_accept(ctx->ret);
+	return on_accept(sock_of_fd(current_task(), ctx->ret));
 }
 
 SEC("tp/syscalls/sys_exit_accept")
 int bpfaudit_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_accept(ctx->ret);
+	return on_accept(sock_of_fd(current_task(), ctx->ret));
 }

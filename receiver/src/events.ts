@@ -110,6 +110,8 @@ export interface TcpEvent extends Base {
   /** set when repeats of this record are folded (the redundancy cache) */
   folding?: Foldable;
   repeat?: RepeatSummary;
+  /** no process was seen taking this socket (proc holds only the namespace) */
+  noOwner: boolean;
 }
 
 export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive';

@@ -97,6 +97,21 @@ describeKernel('TCP probes', () => {
     }
   }
 
+  it('a connection no process ever accepted is still a close record, flagged, and counted as owner missing', async () => {
+    const before = run.receiver.statistics().kernel.ownerMissing;
+    const peer = startPython('tcp_close_orders.py', ['127.0.0.1', 'never_accepted', '3', '0']);
+    const { clientPort, serverPort } = await peer.next();
+    expect(await peer.exited).toBe(0);
+    const [orphan] = await run.waitFor('network.tcp.close', (a) => a['network.local.port'] === serverPort && a['network.peer.port'] === clientPort);
+    expect(orphan.attributes).toMatchObject({
+      'bpfaudit.owner.unknown': true, 'server.port': serverPort, 'client.port': clientPort, 'bpfaudit.connection.bytes_received': 3, 'bpfaudit.netns.inode': expect.any(Number),
+    });
+    expect(orphan.attributes).not.toHaveProperty('process.pid');
+    expect(orphan.body).toMatch(/^\[no owner\] TCP 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ /);
+    expect(run.receiver.statistics().kernel.ownerMissing).toBeGreaterThan(before);
+    expect(run.find('network.tcp.accept', (a) => a['server.port'] === serverPort)).toEqual([]);
+  });
+
   it('a connect to a closed port is recorded against the client with ECONNREFUSED', async () => {
     const port = await closedPort('127.0.0.1');
     const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);

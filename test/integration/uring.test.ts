@@ -22,9 +22,9 @@ describeKernel('io_uring and write()/read()', () => {
     expect(run.errors).toEqual([]);
   });
 
-  for (const host of ['127.0.0.1', '::1']) {
-    it(`TCP accept, connect, send, recv and close through io_uring (${host})`, async () => {
-      const server = startBinary(uringPeer(), ['tcp-server', host]);
+  for (const [host, server_mode] of [['127.0.0.1', 'tcp-server'], ['::1', 'tcp-server'], ['127.0.0.1', 'tcp-server-direct']]) {
+    it(`TCP accept, connect, send, recv and close through io_uring (${host}, ${server_mode})`, async () => {
+      const server = startBinary(uringPeer(), [server_mode, host]);
       const { port } = await server.next();
       const client = startBinary(uringPeer(), ['tcp-client', host, String(port), '777']);
       const { localPort } = await client.next();

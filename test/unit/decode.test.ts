@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, splitArgs } from '../../receiver/src/decode/decode';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../../receiver/src/decode/encode';
-import { EventType, Flags } from '../../receiver/src/decode/layout';
+import { EventType, Flags, TcpFlags } from '../../receiver/src/decode/layout';
+import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
+import { testContext } from '../helpers/records';
 import type { AuditEvent, ExitEvent, TcpEvent } from '../../receiver/src/events';
 
 function decode(records: Buffer[]) {
@@ -40,6 +42,18 @@ describe('decodeBatch', () => {
       ['/tmp/dropper (deleted)', false, true, false],
       ['/usr/local/bin/tool', false, false, true],
     ]);
+  });
+
+  it('a close no process was seen owning has no process attributes and says so', () => {
+    const { out } = decode([
+      tcpRecord({ type: EventType.EVENT_TCP_CLOSE, ktimeNs: 3n, proc: { ...SAMPLE_PROC, pid: 0, comm: '' }, family: 2, laddr: [127, 0, 0, 1], lport: 80, raddr: [127, 0, 0, 1], rport: 5000, inbound: true, bytesReceived: 3n, flags: TcpFlags.TCP_FLAG_NO_OWNER }),
+    ]);
+    const ev = out[0] as TcpEvent;
+    expect(ev.noOwner).toBe(true);
+    const r = eventToLogRecord(ev, testContext());
+    expect(r.body).toBe('[no owner] TCP 127.0.0.1:80 <-> 127.0.0.1:5000 0.000s sent=0 received=3');
+    expect(r.attributes).toMatchObject({ 'bpfaudit.owner.unknown': true, 'server.port': 80, 'client.port': 5000 });
+    expect(Object.keys(r.attributes).filter((k) => k.startsWith('process.') || k.startsWith('user.'))).toEqual([]);
   });
 
   it('keeps invalid UTF-8 visible instead of replacing it', () => {

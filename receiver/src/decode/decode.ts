@@ -3,7 +3,7 @@ import type { AuditEvent, ExecEvent, ExitEvent, FoldCounts, FoldEndEvent, IpsetM
 import { formatIPv4, formatIPv6, isIPv4Mapped } from './inet';
 import {
   ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
-  Flags, Direction, FOLD_END_EVENT, FOLD_KEY, FOLD_VALUE, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TTY_LEN, UDP_EVENT,
+  Flags, Direction, FOLD_END_EVENT, FOLD_KEY, FOLD_VALUE, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TcpFlags, TTY_LEN, UDP_EVENT,
 } from './layout';
 import { bytesToText, cString } from './text';
 
@@ -122,6 +122,7 @@ function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): Tcp
     durationNs: buf.readBigUInt64LE(at + T.duration_ns),
     bytesSent: buf.readBigUInt64LE(at + T.bytes_sent),
     bytesReceived: buf.readBigUInt64LE(at + T.bytes_received),
+    noOwner: (buf.readUInt32LE(at + T.flags) & TcpFlags.TCP_FLAG_NO_OWNER) !== 0,
     ...(buf[at + T.folded]
       ? {
           folding: {

@@ -87,6 +87,7 @@ export interface TcpRecordInput {
   durationNs?: bigint;
   bytesSent?: bigint;
   bytesReceived?: bigint;
+  flags?: number;
 }
 
 export function tcpRecord(r: TcpRecordInput): Buffer {
@@ -99,6 +100,7 @@ export function tcpRecord(r: TcpRecordInput): Buffer {
   buf.writeUInt16LE(r.rport, T.rport);
   buf[T.direction] = r.inbound ? 1 : 0;
   buf.writeUInt32LE(r.error ?? 0, T.error);
+  buf.writeUInt32LE(r.flags ?? 0, T.flags);
   Buffer.from(r.laddr).copy(buf, T.laddr);
   Buffer.from(r.raddr).copy(buf, T.raddr);
   buf.writeBigUInt64LE(r.durationNs ?? 0n, T.duration_ns);

@@ -39,6 +39,10 @@ export const Flags = {
   FLAG_EXE_OVERLAY_UPPER: 16,
 } as const;
 
+export const TcpFlags = {
+  TCP_FLAG_NO_OWNER: 1,
+} as const;
+
 export const Direction = {
   DIRECTION_OUTBOUND: 0,
   DIRECTION_INBOUND: 1,
@@ -66,6 +70,7 @@ export const ENUMS: Record<string, Record<string, number>> = {
   bpfaudit_event_type: EventType,
   bpfaudit_counter: Counter,
   bpfaudit_flags: Flags,
+  bpfaudit_tcp_flags: TcpFlags,
   bpfaudit_direction: Direction,
   bpfaudit_fold_key_field: FoldKeyField,
   bpfaudit_filter_field: FilterField,
@@ -122,7 +127,7 @@ export const TCP_EVENT: StructLayout = {
   size: 248,
   fields: {
     hdr: 0, proc: 16, family: 128, lport: 130, rport: 132, direction: 134, folded: 135,
-    error: 136, pad1: 140, laddr: 144, raddr: 160, duration_ns: 176, bytes_sent: 184,
+    error: 136, flags: 140, laddr: 144, raddr: 160, duration_ns: 176, bytes_sent: 184,
     bytes_received: 192, key: 200,
   },
 };

@@ -44,7 +44,7 @@ export function tcpBody(ev: TcpEvent): string {
   const clientPort = ev.repeat ? undefined : ev.inbound ? ev.remotePort : ev.localPort;
   const local = ev.inbound ? endpoint(ev.localAddress, ev.localPort) : endpoint(ev.localAddress, clientPort);
   const remote = ev.inbound ? endpoint(ev.remoteAddress, clientPort) : endpoint(ev.remoteAddress, ev.remotePort);
-  let line = `${who(ev.proc.comm, ev.proc.pid)} TCP ${local} ${ARROWS[ev.kind]} ${remote} (uid=${ev.proc.uid})`;
+  let line = ev.noOwner ? `[no owner] TCP ${local} ${ARROWS[ev.kind]} ${remote}` : `${who(ev.proc.comm, ev.proc.pid)} TCP ${local} ${ARROWS[ev.kind]} ${remote} (uid=${ev.proc.uid})`;
   if (ev.kind === 'tcp.connect' && ev.error) line += ` - ${errnoName(ev.error)}`;
   if (ev.repeat) {
     line += repeated(ev.repeat);

@@ -135,7 +135,8 @@ function exitRecord(ev: ExitEvent, ctx: MappingContext) {
 }
 
 function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
-  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  // no process to name: the record says so rather than naming pid 0
+  const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   const [client, server] = ev.inbound
     ? [[ev.remoteAddress, ev.remotePort], [ev.localAddress, ev.localPort]]

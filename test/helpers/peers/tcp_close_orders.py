@@ -8,7 +8,8 @@ Each end sends its bytes and reads the other's in full before the close
 ORDER: client_first, server_first, simultaneous, reset (client SO_LINGER 0),
 half_close (client shutdown(SHUT_WR), server reads to EOF, answers, closes),
 server_unread (the server closes with the client's bytes queued, unread:
-the kernel answers with a reset).
+the kernel answers with a reset), never_accepted (the listener is closed
+with the connection still in its queue: no process ever owns that end).
 Prints {"pid", "clientPort", "serverPort"} once connected and
 {"done": true} when both ends are closed.
 """
@@ -56,6 +57,15 @@ listener.bind((host, 0))
 listener.listen(1)
 client = socket.socket(family, socket.SOCK_STREAM)
 client.connect(listener.getsockname()[:2])
+if order == "never_accepted":
+    # the handshake completes in the kernel; the listener is closed without accepting
+    say(clientPort=client.getsockname()[1], serverPort=listener.getsockname()[1])
+    client.sendall(b"c" * client_bytes)
+    time.sleep(0.1)
+    listener.close()
+    read_to_eof(client)
+    client.close()
+    raise SystemExit(0)
 server, _ = listener.accept()
 listener.close()
 say(clientPort=client.getsockname()[1], serverPort=server.getsockname()[1])

@@ -2,6 +2,7 @@
 // tests can show what a sensor that watches syscalls would miss. Each mode
 // prints JSON lines: {"pid",...} first, then what it did.
 //   tcp-server HOST                 accept one connection (IORING_OP_ACCEPT), read it to EOF (RECV), close
+//   tcp-server-direct HOST          the same with a direct descriptor (a slot of the ring's file table, no fd)
 //   tcp-client HOST PORT BYTES      connect (CONNECT), send BYTES (SEND), close
 //   udp-sendmsg HOST PORT N SIZE    N datagrams with a destination (SENDMSG) from an unconnected socket
 //   udp-recvmsg HOST N              bind, receive N datagrams with their source (RECVMSG)
@@ -73,17 +74,29 @@ int main(int argc, char **argv) {
   const char *mode = argv[1];
   char buf[65536];
   memset(buf, 'u', sizeof(buf));
-  if (!strcmp(mode, "tcp-server")) {
+  if (!strcmp(mode, "tcp-server") || !strcmp(mode, "tcp-server-direct")) {
+    int direct = !strcmp(mode, "tcp-server-direct");
     int lfd = bound(argv[2], SOCK_STREAM);
     listen(lfd, 8);
+    if (direct && io_uring_register_files_sparse(&ring, 4) < 0) return 2;
     printf("{\"pid\":%d,\"port\":%d}\n", getpid(), port_of(lfd));
     fflush(stdout);
-    io_uring_prep_accept(io_uring_get_sqe(&ring), lfd, NULL, NULL, 0);
+    struct io_uring_sqe *accept = io_uring_get_sqe(&ring);
+    io_uring_prep_accept(accept, lfd, NULL, NULL, 0);
+    // the kernel's ABI, not liburing's helper (whose meaning of ALLOC changed between versions): pick a free slot
+    if (direct) accept->file_index = IORING_FILE_INDEX_ALLOC;
     int fd = wait_one();
     if (fd < 0) return 3;
     long total = 0;
-    for (int n; (io_uring_prep_recv(io_uring_get_sqe(&ring), fd, buf, sizeof(buf), 0), n = wait_one()) > 0;) total += n;
-    io_uring_prep_close(io_uring_get_sqe(&ring), fd);
+    for (int n;;) {
+      struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+      io_uring_prep_recv(sqe, fd, buf, sizeof(buf), 0);
+      if (direct) sqe->flags |= IOSQE_FIXED_FILE;
+      if ((n = wait_one()) <= 0) break;
+      total += n;
+    }
+    if (direct) io_uring_prep_close_direct(io_uring_get_sqe(&ring), fd);
+    else io_uring_prep_close(io_uring_get_sqe(&ring), fd);
     wait_one();
     printf("{\"pid\":%d,\"received\":%ld}\n", getpid(), total);
   } else if (!strcmp(mode, "tcp-client")) {
