@@ -38,9 +38,8 @@ enum bpfaudit_event_type {
  * filter rule dropped in the kernel, by type; then single counters.
  */
 enum bpfaudit_counter {
-	COUNTER_OWNER_MISSING = EVENT_TYPE_MAX,   /* TCP outcome without a known owner */
+	COUNTER_OWNER_MISSING = EVENT_TYPE_MAX,   /* an event whose process could not be known */
 	COUNTER_EXE_PATH_TRUNCATED,
-	COUNTER_MMSG_PARTIAL,  /* sendmmsg/recvmmsg calls with messages past the bound, not in folds */
 	COUNTER_FOLDED,        /* occurrences counted into an open fold window instead of emitted */
 	COUNTER_FILTERED = 32,
 	COUNTER_MAX = 48,

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * network.udp.bind / connect / send / receive, from the socket syscalls.
+ * network.udp.bind / connect / send / receive.
  *
  * Everything here runs in the calling process, so attribution is exact.
- * The addresses a process passes (bind, connect, sendto/sendmsg) or gets
- * back (recvfrom/recvmsg) live in its memory: the enter tracepoint saves
- * the pointer per thread, the exit tracepoint reads it once the kernel has
- * acted. Datagrams are counted per flow (process, direction, remote end) in
- * an LRU map; only the first datagram of a flow window reaches the ring.
+ * bind and connect come from their syscalls: the enter tracepoint saves the
+ * user sockaddr pointer per thread, the exit tracepoint reads it once the
+ * kernel has acted. Datagrams are seen at the socket (see below), whatever
+ * the submission path, and counted per flow (process, direction, remote end)
+ * in an LRU map; only the first datagram of a flow window reaches the ring.
  */
 #include "common.bpf.h"
 
 #define IPPROTO_UDP 17
 #define SOCKADDR_MAX 28 /* sizeof(struct sockaddr_in6) */
-#define MMSG_MAX 32 /* above libuv's batch of 20 */
+#define MSG_PEEK 2
+#define MSG_ERRQUEUE 0x2000
 
 const volatile bool emit_bind = true;
 const volatile bool emit_connect = true;
@@ -31,16 +32,11 @@ enum udp_dir {
 enum call_kind {
 	CALL_BIND = 1,
 	CALL_CONNECT,
-	CALL_SEND,  /* sendto, sendmsg */
-	CALL_SENDMMSG,
-	CALL_RECV,  /* recvfrom, recvmsg */
-	CALL_RECVMMSG,
 };
 
 struct call_args {
 	__u64 fd;
 	__u64 uaddr;  /* user sockaddr, or 0 */
-	__u64 msgvec; /* sendmmsg/recvmmsg: the user mmsghdr array */
 	__u32 kind;
 	__u32 pad0;
 };
@@ -62,23 +58,13 @@ struct {
 
 const struct udp_event *unused_udp_event __attribute__((unused));
 
-static __always_inline int save_call(__u32 kind, __u64 fd, __u64 uaddr, __u64 msgvec)
+static __always_inline int save_call(__u32 kind, __u64 fd, __u64 uaddr)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args a = { .fd = fd, .uaddr = uaddr, .msgvec = msgvec, .kind = kind };
+	struct call_args a = { .fd = fd, .uaddr = uaddr, .kind = kind };
 
 	bpf_map_update_elem(&udp_calls, &tid, &a, BPF_ANY);
 	return 0;
-}
-
-/* msg_name of a user msghdr, or 0. */
-static __always_inline __u64 msg_name_of(__u64 umsg)
-{
-	void *name = NULL;
-
-	if (umsg)
-		bpf_probe_read_user(&name, sizeof(name), &((struct user_msghdr *)umsg)->msg_name);
-	return (__u64)name;
 }
 
 /* Reads a user sockaddr into family/port/addr; false when absent or not inet. */
@@ -176,17 +162,31 @@ static __always_inline void on_connect(struct sock *sk, const struct call_args *
 	emit(e, sizeof(*e), EVENT_UDP_CONNECT);
 }
 
+/* The remote end of one datagram: a destination or a source. */
+struct remote {
+	__u16 family; /* 0: unknown (a read on an unconnected socket) */
+	__u16 port;   /* host byte order */
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* thread id */
+	__type(value, struct remote);
+} udp_call_remote SEC(".maps");
+
 struct datagrams {
-	__u64 uaddr; /* user sockaddr of the remote end, or 0 for the socket's peer */
+	struct remote remote; /* family 0: the socket's connected peer */
 	__u64 count;
 	__u64 bytes;
-	__s64 ret;   /* the syscall's result */
+	__s64 ret;   /* the call's result */
 };
 
 /*
- * Counts one syscall's datagrams in their flow. The first datagram of a
- * window is emitted; a datagram after the window has ended first emits the
- * closed window's totals (fold end), then opens a new window.
+ * Counts one datagram in its flow. The first datagram of a window is
+ * emitted; a datagram after the window has ended first emits the closed
+ * window's totals (fold end), then opens a new window.
  */
 static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagrams *d)
 {
@@ -200,10 +200,10 @@ static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagr
 
 	if (!e || !rt || !d)
 		return;
-	if (read_user_sockaddr(d->uaddr, &family, &port, addr)) {
-		e->key.family = family;
-		e->key.port = port;
-		__builtin_memcpy(e->key.addr, addr, 16);
+	if (d->remote.family) {
+		e->key.family = d->remote.family;
+		e->key.port = d->remote.port;
+		__builtin_memcpy(e->key.addr, d->remote.addr, 16);
 	}
 	e->error = d->ret < 0 ? d->ret : 0;
 	if (udp_ignored(e))
@@ -225,27 +225,92 @@ static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagr
 }
 
 /*
- * sendmmsg/recvmmsg: each message is its own datagram with its own address;
- * messages past MMSG_MAX are counted in the kernel counters, not in flows.
+ * Sends and receives are seen at the socket, not at a syscall, so every way
+ * in counts the same: sendto/sendmsg/sendmmsg and their recv twins, write()
+ * and read(), io_uring's SEND/SENDMSG/RECV/RECVMSG (run by the ring owner's
+ * task or its io-wq threads, which share its pid). The datagram's remote end
+ * when the process names it (an unconnected socket) is only visible to the
+ * cgroup socket-address hooks, which run just before in the same thread:
+ * they leave it here for the length tracepoint to take.
  */
-static __always_inline void count_mmsg(struct sock *sk, __u8 dir, __u64 msgvec, long n)
+static __always_inline int remember_remote(struct bpf_sock_addr *ctx, __u16 family)
 {
-	struct mmsghdr *v = (struct mmsghdr *)msgvec;
-	int i;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct remote r = { .family = family, .port = __builtin_bswap16((__u16)ctx->user_port) };
 
-	for (i = 0; i < MMSG_MAX; i++) {
-		__u32 len = 0;
-		struct datagrams d = { .count = 1, .ret = 0 };
+	if (ctx->protocol != IPPROTO_UDP)
+		return 1;
+	if (family == AF_INET) {
+		__u32 ip4 = ctx->user_ip4;
 
-		if (i >= n)
-			break;
-		bpf_probe_read_user(&len, sizeof(len), &v[i].msg_len);
-		d.uaddr = msg_name_of((__u64)&v[i].msg_hdr);
-		d.bytes = len;
-		count_flow(sk, dir, &d);
+		__builtin_memcpy(r.addr, &ip4, 4);
+	} else {
+		__u32 ip6[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3] };
+
+		__builtin_memcpy(r.addr, ip6, 16);
 	}
-	if (n > MMSG_MAX)
-		count(COUNTER_MMSG_PARTIAL);
+	bpf_map_update_elem(&udp_call_remote, &tid, &r, BPF_ANY);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int bpfaudit_udp_sendmsg4(struct bpf_sock_addr *ctx) { return remember_remote(ctx, AF_INET); }
+
+SEC("cgroup/sendmsg6")
+int bpfaudit_udp_sendmsg6(struct bpf_sock_addr *ctx) { return remember_remote(ctx, AF_INET6); }
+
+SEC("cgroup/recvmsg4")
+int bpfaudit_udp_recvmsg4(struct bpf_sock_addr *ctx) { return remember_remote(ctx, AF_INET); }
+
+SEC("cgroup/recvmsg6")
+int bpfaudit_udp_recvmsg6(struct bpf_sock_addr *ctx) { return remember_remote(ctx, AF_INET6); }
+
+/* The remote end the cgroup hook left for this call, if any; consumed. */
+static __always_inline void take_remote(struct remote *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct remote *r = bpf_map_lookup_elem(&udp_call_remote, &tid);
+
+	if (!r) {
+		out->family = 0;
+		return;
+	}
+	*out = *r;
+	bpf_map_delete_elem(&udp_call_remote, &tid);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(bpfaudit_udp_send, struct sock *sk, int ret, int flags)
+{
+	struct datagrams d = {};
+
+	/* every socket send on the host passes here: leave at once unless it is UDP */
+	if (!is_inet_proto(sk, IPPROTO_UDP))
+		return 0;
+	take_remote(&d.remote);
+	d.count = ret < 0 ? 0 : 1;
+	d.bytes = ret < 0 ? 0 : ret;
+	d.ret = ret;
+	count_flow(sk, UDP_DIR_SEND, &d);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(bpfaudit_udp_receive, struct sock *sk, int ret, int flags)
+{
+	struct datagrams d = {};
+
+	if (!is_inet_proto(sk, IPPROTO_UDP))
+		return 0;
+	take_remote(&d.remote);
+	/* an error (EAGAIN) is no datagram; a peek or an error-queue read takes none */
+	if (ret < 0 || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
+		return 0;
+	d.count = 1;
+	d.bytes = ret;
+	d.ret = 0;
+	count_flow(sk, UDP_DIR_RECEIVE, &d);
+	return 0;
 }
 
 static __always_inline int on_exit_call(long ret)
@@ -253,7 +318,6 @@ static __always_inline int on_exit_call(long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call_args *a = bpf_map_lookup_elem(&udp_calls, &tid);
 	struct call_args args;
-	struct datagrams d = {};
 	struct sock *sk;
 
 	if (!a)
@@ -263,94 +327,23 @@ static __always_inline int on_exit_call(long ret)
 	sk = sock_of_fd(current_task(), args.fd);
 	if (!sk || !is_inet_proto(sk, IPPROTO_UDP))
 		return 0;
-
-	switch (args.kind) {
-	case CALL_BIND:
-		if (emit_bind)
-			on_bind(sk, &args, ret);
-		break;
-	case CALL_CONNECT:
-		if (emit_connect)
-			on_connect(sk, &args, ret);
-		break;
-	case CALL_SEND:
-		d.uaddr = args.uaddr;
-		d.count = ret < 0 ? 0 : 1;
-		d.bytes = ret < 0 ? 0 : ret;
-		d.ret = ret;
-		count_flow(sk, UDP_DIR_SEND, &d);
-		break;
-	case CALL_SENDMMSG:
-		if (ret < 0) {
-			d.uaddr = msg_name_of(args.msgvec);
-			d.ret = ret;
-			count_flow(sk, UDP_DIR_SEND, &d);
-		} else {
-			count_mmsg(sk, UDP_DIR_SEND, args.msgvec, ret);
-		}
-		break;
-	case CALL_RECV:
-		if (ret >= 0) {
-			d.uaddr = args.uaddr;
-			d.count = 1;
-			d.bytes = ret;
-			count_flow(sk, UDP_DIR_RECEIVE, &d);
-		}
-		break;
-	case CALL_RECVMMSG:
-		if (ret > 0)
-			count_mmsg(sk, UDP_DIR_RECEIVE, args.msgvec, ret);
-		break;
-	}
+	if (args.kind == CALL_BIND && emit_bind)
+		on_bind(sk, &args, ret);
+	else if (args.kind == CALL_CONNECT && emit_connect)
+		on_connect(sk, &args, ret);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_bind")
 int bpfaudit_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
-	return save_call(CALL_BIND, ctx->args[0], ctx->args[1], 0);
+	return save_call(CALL_BIND, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_enter_connect")
 int bpfaudit_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
-	return save_call(CALL_CONNECT, ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tp/syscalls/sys_enter_sendto")
-int bpfaudit_enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_SEND, ctx->args[0], ctx->args[4], 0);
-}
-
-SEC("tp/syscalls/sys_enter_sendmsg")
-int bpfaudit_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_SEND, ctx->args[0], msg_name_of(ctx->args[1]), 0);
-}
-
-SEC("tp/syscalls/sys_enter_sendmmsg")
-int bpfaudit_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_SENDMMSG, ctx->args[0], 0, ctx->args[1]);
-}
-
-SEC("tp/syscalls/sys_enter_recvfrom")
-int bpfaudit_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_RECV, ctx->args[0], ctx->args[4], 0);
-}
-
-SEC("tp/syscalls/sys_enter_recvmsg")
-int bpfaudit_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_RECV, ctx->args[0], msg_name_of(ctx->args[1]), 0);
-}
-
-SEC("tp/syscalls/sys_enter_recvmmsg")
-int bpfaudit_enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(CALL_RECVMMSG, ctx->args[0], 0, ctx->args[1]);
+	return save_call(CALL_CONNECT, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_exit_bind")
@@ -359,20 +352,3 @@ int bpfaudit_exit_bind(struct trace_event_raw_sys_exit *ctx) { return on_exit_ca
 SEC("tp/syscalls/sys_exit_connect")
 int bpfaudit_exit_connect(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
 
-SEC("tp/syscalls/sys_exit_sendto")
-int bpfaudit_exit_sendto(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_sendmsg")
-int bpfaudit_exit_sendmsg(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_sendmmsg")
-int bpfaudit_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_recvfrom")
-int bpfaudit_exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_recvmsg")
-int bpfaudit_exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }
-
-SEC("tp/syscalls/sys_exit_recvmmsg")
-int bpfaudit_exit_recvmmsg(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }

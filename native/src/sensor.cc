@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -180,6 +181,15 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
     }
   }
 
+  std::string cgroup_path = options.Has("cgroupPath") ? options.Get("cgroupPath").As<Napi::String>().Utf8Value() : "";
+  int cgroup_fd = -1;
+  // the links keep the cgroup attached; the descriptor is only needed to make them
+  struct CloseFd {
+    int& fd;
+    ~CloseFd() {
+      if (fd >= 0) close(fd);
+    }
+  } close_cgroup{cgroup_fd};
   for (auto& [label, p] : to_attach) {
     {
       std::string step = std::string("attach ") + bpf_program__section_name(p) + " (" +
@@ -193,7 +203,19 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
           continue;
         }
       }
-      bpf_link* link = bpf_program__attach(p);
+      // socket-address hooks attach to a cgroup: the root of the v2 tree, so they see every process
+      bool cgroup = bpf_program__type(p) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
+      if (cgroup && cgroup_fd < 0) {
+        cgroup_fd = open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup_fd < 0) {
+          int e = errno;
+          if (!best_effort) throw StepError(env, "open the cgroup v2 root " + cgroup_path, e);
+          attachments_.push_back({label, bpf_program__name(p), bpf_program__section_name(p), false,
+                                  "open the cgroup v2 root " + cgroup_path, e, strerror(e)});
+          continue;
+        }
+      }
+      bpf_link* link = cgroup ? bpf_program__attach_cgroup(p, cgroup_fd) : bpf_program__attach(p);
       if (!link) {
         int e = errno;
         if (!best_effort) throw StepError(env, step, e);

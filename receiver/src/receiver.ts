@@ -8,7 +8,7 @@ import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
 import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
 import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
-import { Containers } from './enrich/containers';
+import { cgroup2Root, Containers } from './enrich/containers';
 import { Executables } from './enrich/executables';
 import { KubernetesPods, podUidFromCgroupPath } from './enrich/kubernetes';
 import { UserNames } from './enrich/users';
@@ -69,7 +69,7 @@ export interface ReloadResult {
   ignored: string[];
 }
 
-const NO_KERNEL: KernelCounters = { lost: {}, filtered: {}, ownerMissing: 0, exePathTruncated: 0, mmsgPartial: 0, folded: 0, perCpu: [] };
+const NO_KERNEL: KernelCounters = { lost: {}, filtered: {}, ownerMissing: 0, exePathTruncated: 0, folded: 0, perCpu: [] };
 const FOLD_SWEEP_MS = 250;
 const FOLD_GRACE_NS = 200_000_000n;
 
@@ -165,6 +165,7 @@ export class Receiver {
     this.sensor = Sensor.open({
       objects: probeObjects(probes, limits),
       ringBufferBytes: limits.ring_buffer_bytes,
+      cgroupPath: cgroup2Root(),
       mapValues: this.settings.initial(this.config),
     });
     this.sensor.start(

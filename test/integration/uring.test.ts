@@ -41,4 +41,40 @@ describeKernel('io_uring and write()/read()', () => {
       expect(byPid[client.pid]).toMatchObject({ 'bpfaudit.connection.bytes_sent': 777, 'bpfaudit.connection.bytes_received': 0 });
     });
   }
+
+  const first = (a: Attrs) => !('bpfaudit.repeat.count' in a);
+
+  for (const host of ['127.0.0.1', '::1']) {
+    it(`UDP datagrams sent and received through io_uring SENDMSG/RECVMSG (${host})`, async () => {
+      const receiver = startBinary(uringPeer(), ['udp-recvmsg', host, '5']);
+      const { port } = await receiver.next();
+      const sender = startBinary(uringPeer(), ['udp-sendmsg', host, String(port), '5', '100']);
+      const { localPort } = await sender.next();
+      expect((await sender.next()).sent).toBe(5);
+      expect((await receiver.next()).received).toBe(5);
+      await Promise.all([sender.exited, receiver.exited]);
+      const [send] = await run.waitFor('network.udp.send', (a) => a['process.pid'] === sender.pid && first(a));
+      expect(send.attributes).toMatchObject({ 'destination.address': host, 'destination.port': port, 'source.port': localPort, 'bpfaudit.flow.bytes': 100 });
+      const [recv] = await run.waitFor('network.udp.receive', (a) => a['process.pid'] === receiver.pid && first(a));
+      expect(recv.attributes).toMatchObject({ 'source.address': host, 'source.port': localPort, 'destination.port': port, 'bpfaudit.flow.bytes': 100 });
+      const [sendSum] = await run.waitFor('network.udp.send', (a) => a['process.pid'] === sender.pid && !first(a), 1, 3000);
+      expect(sendSum.attributes).toMatchObject({ 'bpfaudit.repeat.count': 4, 'bpfaudit.repeat.bytes': 400 });
+    });
+  }
+
+  it('UDP through plain write() on a connected socket and read() on an unconnected one', async () => {
+    const receiver = startBinary(uringPeer(), ['udp-read', '127.0.0.1', '3']);
+    const { port } = await receiver.next();
+    const sender = startBinary(uringPeer(), ['udp-write', '127.0.0.1', String(port), '3', '64']);
+    const { localPort } = await sender.next();
+    expect((await sender.next()).sent).toBe(3);
+    expect((await receiver.next()).received).toBe(3);
+    await Promise.all([sender.exited, receiver.exited]);
+    const [send] = await run.waitFor('network.udp.send', (a) => a['process.pid'] === sender.pid && first(a));
+    expect(send.attributes).toMatchObject({ 'destination.address': '127.0.0.1', 'destination.port': port, 'source.port': localPort, 'bpfaudit.flow.bytes': 64 });
+    // read() names no source on an unconnected socket: the record has the local end only
+    const [recv] = await run.waitFor('network.udp.receive', (a) => a['process.pid'] === receiver.pid && first(a));
+    expect(recv.attributes).toMatchObject({ 'destination.port': port, 'bpfaudit.flow.bytes': 64 });
+    expect(recv.attributes).not.toHaveProperty('source.address');
+  });
 });

@@ -2,6 +2,7 @@
 // table; exit 0 only when `run` with every probe would work.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../config/defaults';
+import { cgroup2Root } from '../enrich/containers';
 import { Sensor } from '../native/sensor';
 import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities, missingForDrop } from '../privileges';
 import { probeObjects } from '../probes';
@@ -44,7 +45,7 @@ export function check(): number {
 
   if (built && btf && missing.length === 0) {
     try {
-      const sensor = Sensor.open({ objects, ringBufferBytes: DEFAULT_CONFIG.limits.ring_buffer_bytes, bestEffort: true });
+      const sensor = Sensor.open({ objects, ringBufferBytes: DEFAULT_CONFIG.limits.ring_buffer_bytes, cgroupPath: cgroup2Root(), bestEffort: true });
       rows.push({ what: 'ring buffer', ok: true, detail: 'created' });
       for (const a of sensor.attachments()) {
         rows.push({

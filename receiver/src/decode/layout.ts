@@ -25,8 +25,7 @@ export const EventType = {
 export const Counter = {
   COUNTER_OWNER_MISSING: 16,
   COUNTER_EXE_PATH_TRUNCATED: 17,
-  COUNTER_MMSG_PARTIAL: 18,
-  COUNTER_FOLDED: 19,
+  COUNTER_FOLDED: 18,
   COUNTER_FILTERED: 32,
   COUNTER_MAX: 48,
 } as const;

@@ -24,6 +24,8 @@ export interface NativeOpenOptions {
   /** written after every object is loaded and before any program is attached */
   mapValues?: NativeMapValue[];
   ringBufferBytes: number;
+  /** the cgroup v2 root, where socket-address programs (cgroup/sendmsg4, ...) are attached */
+  cgroupPath?: string;
   /** record per-program failures instead of throwing on the first (for `check`) */
   bestEffort?: boolean;
 }

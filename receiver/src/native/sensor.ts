@@ -45,8 +45,6 @@ export interface KernelCounters {
   lost: Record<string, number>;
   ownerMissing: number;
   exePathTruncated: number;
-  /** sendmmsg/recvmmsg calls with more messages than the flows count */
-  mmsgPartial: number;
   /** occurrences counted into an open fold window instead of emitted */
   folded: number;
   /** events an ignore rule dropped in the kernel, by event kind */
@@ -67,7 +65,6 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
     lost,
     ownerMissing: sum(Counter.COUNTER_OWNER_MISSING),
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
-    mmsgPartial: sum(Counter.COUNTER_MMSG_PARTIAL),
     folded: sum(Counter.COUNTER_FOLDED),
     filtered,
     perCpu,
