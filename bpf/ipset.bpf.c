@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * ipset.* from the send syscalls on NETLINK_NETFILTER sockets, without
- * kprobes. The ipset tool (libmnl) uses sendto, other clients sendmsg. The
- * kernel runs each command synchronously inside the syscall and queues its
- * answer on the socket, so at the syscall's exit the receive queue holds,
+ * ipset.* from what is sent on NETLINK_NETFILTER sockets, without kprobes.
+ * The kernel runs each command synchronously inside the send and queues its
+ * answer on the socket, so right after the send the receive queue holds,
  * per message sequence number, an NLMSG_ERROR (the result), an NLMSG_DONE,
  * or the first part of a dump (a LIST/SAVE that worked).
+ *
+ * Two ways in, covering every submission path:
+ * - sock_send_length fires after any socket send in the sending task. For
+ *   a send made by a syscall (sendto: the ipset tool's libmnl; sendmsg;
+ *   write; writev) the task's syscall registers still point at the user
+ *   buffer, which is read there.
+ * - io_uring SEND/SENDMSG never pass a syscall with that buffer: the
+ *   request's user pointer is noted when it is submitted and the command is
+ *   read when it completes.
  */
 #include "common.bpf.h"
 
@@ -18,18 +26,35 @@
 #define MAX_MSGS 32  /* messages looked at per syscall */
 #define MAX_ANSWERS 64 /* queued answers looked at per syscall */
 
-struct call_args {
+#if defined(__TARGET_ARCH_x86)
+#define NR_WRITE 1
+#define NR_WRITEV 20
+#define NR_SENDTO 44
+#define NR_SENDMSG 46
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_WRITE 64
+#define NR_WRITEV 66
+#define NR_SENDTO 206
+#define NR_SENDMSG 211
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#else
+#error "syscall numbers for this architecture"
+#endif
+
+/* What was sent: a user buffer, as the process passed it. */
+struct sent {
 	__u64 buf;
 	__u64 len;
-	__u64 fd;
 };
 
+/* io_uring sends between submission and completion, by request. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32); /* thread id */
-	__type(value, struct call_args);
-} ipset_calls SEC(".maps");
+	__type(key, __u64); /* struct io_kiocb * */
+	__type(value, struct sent);
+} ipset_uring SEC(".maps");
 
 struct answer_key {
 	__u32 tid;
@@ -58,36 +83,20 @@ static __always_inline bool is_nfnetlink(struct sock *sk)
 	       BPF_CORE_READ(sk, sk_protocol) == NETLINK_NETFILTER;
 }
 
-static __always_inline int save_call(__u64 fd, __u64 buf, __u64 len)
+/* The first iovec of a user msghdr: one is what netlink clients send; later ones are not parsed. */
+static __always_inline bool first_iovec(__u64 umsg, struct sent *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args a = { .buf = buf, .len = len, .fd = fd };
-
-	if (!buf || !is_nfnetlink(sock_of_fd(current_task(), fd)))
-		return 0;
-	bpf_map_update_elem(&ipset_calls, &tid, &a, BPF_ANY);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_sendto")
-int bpfaudit_ipset_enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return save_call(ctx->args[0], ctx->args[1], ctx->args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_sendmsg")
-int bpfaudit_ipset_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	struct user_msghdr *msg = (struct user_msghdr *)ctx->args[1];
+	struct user_msghdr *msg = (struct user_msghdr *)umsg;
 	struct iovec *iov = NULL;
 	struct iovec first = {};
 
-	/* one iovec is what netlink clients send; later ones are not parsed */
 	if (bpf_probe_read_user(&iov, sizeof(iov), &msg->msg_iov) || !iov)
-		return 0;
+		return false;
 	if (bpf_probe_read_user(&first, sizeof(first), iov))
-		return 0;
-	return save_call(ctx->args[0], (__u64)first.iov_base, first.iov_len);
+		return false;
+	out->buf = (__u64)first.iov_base;
+	out->len = first.iov_len;
+	return true;
 }
 
 /* Indexes the answers queued on the socket by sequence number. */
@@ -166,48 +175,100 @@ static __always_inline void emit_message(__u64 at, __u32 size, __u32 seq, __u16 
 	emit(e, total, EVENT_IPSET);
 }
 
-static __always_inline int on_exit_send(long ret)
+static __noinline int on_sent(struct sock *sk, const struct sent *sent, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(&ipset_calls, &tid);
-	struct call_args args;
-	struct sock *sk;
 	__u64 off = 0;
 	int i;
 
-	if (!a)
-		return 0;
-	args = *a;
-	bpf_map_delete_elem(&ipset_calls, &tid);
-	sk = sock_of_fd(current_task(), args.fd);
-	if (!is_nfnetlink(sk))
+	if (!sent || !sent->buf)
 		return 0;
 	collect_answers(sk, tid);
-
 	for (i = 0; i < MAX_MSGS; i++) {
 		struct nlmsghdr h = {};
 
-		if (off + NLMSG_HDRLEN > args.len)
+		if (off + NLMSG_HDRLEN > sent->len)
 			break;
-		if (bpf_probe_read_user(&h, sizeof(h), (void *)(args.buf + off)))
+		if (bpf_probe_read_user(&h, sizeof(h), (void *)(sent->buf + off)))
 			break;
-		if (h.nlmsg_len < NLMSG_HDRLEN || off + h.nlmsg_len > args.len)
+		if (h.nlmsg_len < NLMSG_HDRLEN || off + h.nlmsg_len > sent->len)
 			break;
 		if ((h.nlmsg_type >> 8) == NFNL_SUBSYS_IPSET && is_operation(h.nlmsg_type & 0xff))
-			emit_message(args.buf + off, h.nlmsg_len, h.nlmsg_seq, i, ret, tid);
+			emit_message(sent->buf + off, h.nlmsg_len, h.nlmsg_seq, i, ret, tid);
 		off += (h.nlmsg_len + 3) & ~3U;
 	}
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_sendto")
-int bpfaudit_ipset_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(bpfaudit_ipset_send, struct sock *sk, int ret, int flags)
 {
-	return on_exit_send(ctx->ret);
+	struct pt_regs *regs;
+	struct sent sent = {};
+	long nr;
+
+	/* every socket send on the host passes here: leave at once unless it is nfnetlink */
+	if (!is_nfnetlink(sk))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	nr = SYSCALL_NR(regs);
+	if (nr == NR_WRITE || nr == NR_SENDTO) {
+		sent.buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		sent.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else if (nr == NR_SENDMSG) {
+		if (!first_iovec(PT_REGS_PARM2_CORE_SYSCALL(regs), &sent))
+			return 0;
+	} else if (nr == NR_WRITEV) {
+		struct iovec first = {};
+
+		if (bpf_probe_read_user(&first, sizeof(first), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs)))
+			return 0;
+		sent.buf = (__u64)first.iov_base;
+		sent.len = first.iov_len;
+	} else {
+		return 0; /* io_uring (below), or a kernel-internal send */
+	}
+	return on_sent(sk, &sent, ret);
 }
 
-SEC("tp/syscalls/sys_exit_sendmsg")
-int bpfaudit_ipset_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(bpfaudit_ipset_uring_submit, struct io_kiocb *req)
 {
-	return on_exit_send(ctx->ret);
+	struct io_sr_msg *sr = (struct io_sr_msg *)&req->cmd;
+	__u8 op = BPF_CORE_READ(req, opcode);
+	__u64 key = (__u64)req;
+	struct sent sent = {};
+
+	/* the file is not assigned yet: every send is noted, the socket is checked at completion */
+	if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_SENDMSG)) {
+		if (!first_iovec((__u64)BPF_CORE_READ(sr, umsg), &sent))
+			return 0;
+	} else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_SEND)) {
+		sent.buf = (__u64)BPF_CORE_READ(sr, buf);
+		sent.len = BPF_CORE_READ(sr, len);
+	} else {
+		return 0;
+	}
+	bpf_map_update_elem(&ipset_uring, &key, &sent, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(bpfaudit_ipset_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	__u64 key = (__u64)req;
+	struct sent *sent = bpf_map_lookup_elem(&ipset_uring, &key);
+	struct sent copy;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (!sent)
+		return 0;
+	copy = *sent;
+	bpf_map_delete_elem(&ipset_uring, &key);
+	sock = BPF_CORE_READ((struct io_kiocb *)req, file, private_data);
+	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	if (!is_nfnetlink(sk))
+		return 0;
+	return on_sent(sk, &copy, BPF_CORE_READ(cqe, res));
 }

@@ -46,7 +46,7 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
     objects.push({
       name: 'ipset',
       path: bpfObjectPath('ipset'),
-      programs: ['sendto', 'sendmsg'].flatMap((c) => [`bpfaudit_ipset_enter_${c}`, `bpfaudit_ipset_exit_${c}`]),
+      programs: ['bpfaudit_ipset_send', 'bpfaudit_ipset_uring_submit', 'bpfaudit_ipset_uring_complete'],
     });
   }
   // the first object loaded creates the shared fold table

@@ -1,6 +1,6 @@
 // Every ipset command and its result, against the real kernel: the ipset
 // tool through an administrator's session (and an `ipset restore`), and a
-// netlink client that is not the ipset tool.
+// netlink client that is not the ipset tool, sending with sendmsg(), write() and io_uring.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
+import { startBinary } from '../helpers/processes';
+import { uringPeer } from '../helpers/uring';
 
 const P = `bpfa${process.pid % 100000}`;
 const S1 = `${P}_web`;
@@ -127,4 +129,25 @@ describeKernel('ipset audit', () => {
     expect(summary(failed)).toEqual(['ipset.destroy', 'destroy', name, null, 'error', 'ENOENT']);
     expect(failed.attributes['process.executable.name']).toMatch(/^python3/);
   });
+
+  for (const mode of ['netlink-write', 'netlink-sendmsg']) {
+    it(`commands sent with ${mode === 'netlink-write' ? 'write()' : 'io_uring SENDMSG'} are captured, with their results`, async () => {
+      const name = `${P}_${mode === 'netlink-write' ? 'w' : 'u'}`;
+      const hex = (cmd: string) => execFileSync('/usr/bin/python3', [join(__dirname, '..', 'helpers', 'peers', 'ipset_netlink.py'), 'hex', cmd, name], { encoding: 'utf8' }).trim();
+      try {
+        const peer = startBinary(uringPeer(), [mode, hex('create'), hex('destroy'), hex('destroy')]);
+        await peer.next();
+        expect((await peer.next()).done).toBe(true);
+        expect(await peer.exited).toBe(0);
+        const records = await run.waitForRecords((r) => r.eventName!.startsWith('ipset.') && r.attributes['process.pid'] === peer.pid, 3);
+        expect(records.map(summary)).toEqual([
+          ['ipset.create', 'create', name, 'hash:ip', 'success', null],
+          ['ipset.destroy', 'destroy', name, null, 'success', null],
+          ['ipset.destroy', 'destroy', name, null, 'error', 'ENOENT'],
+        ]);
+      } finally {
+        spawnSync('ipset', ['destroy', name], { stdio: 'ignore' });
+      }
+    });
+  }
 });

@@ -4,6 +4,8 @@ subsystem directly with sendmsg() and prints each command's answer.
 
     ipset_netlink.py create NAME | destroy NAME   (NLM_F_EXCL, as the ipset tool: a missing set is an error)
 prints {"pid": ..., "command": ..., "error": <errno from the kernel's ack, 0 = success>}
+    ipset_netlink.py hex create NAME | hex destroy NAME
+prints the message in hex, unsent, for another sender (uring_peer.c)
 """
 import json
 import os
@@ -41,18 +43,24 @@ def send(sock, cmd, attrs, seq):
             return -struct.unpack_from("=i", data, 16)[0]
 
 
+def attrs_of(command, name):
+    proto = attr(ATTR_PROTOCOL, bytes([IPSET_PROTOCOL]))
+    if command == "create":
+        return [proto, attr(ATTR_SETNAME, name), attr(ATTR_TYPENAME, b"hash:ip\0"),
+                attr(ATTR_REVISION, bytes([0])), attr(ATTR_FAMILY, bytes([NFPROTO_IPV4])),
+                attr(ATTR_DATA | NLA_F_NESTED, b"")]
+    return [proto, attr(ATTR_SETNAME, name)]
+
+
 def main():
+    if sys.argv[1] == "hex":
+        command, name = sys.argv[2], sys.argv[3].encode() + b"\0"
+        print(message(command, attrs_of(command, name), 1).hex())
+        return
     command, name = sys.argv[1], sys.argv[2].encode() + b"\0"
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     sock.bind((0, 0))
-    proto = attr(ATTR_PROTOCOL, bytes([IPSET_PROTOCOL]))
-    if command == "create":
-        attrs = [proto, attr(ATTR_SETNAME, name), attr(ATTR_TYPENAME, b"hash:ip\0"),
-                 attr(ATTR_REVISION, bytes([0])), attr(ATTR_FAMILY, bytes([NFPROTO_IPV4])),
-                 attr(ATTR_DATA | NLA_F_NESTED, b"")]
-    else:
-        attrs = [proto, attr(ATTR_SETNAME, name)]
-    error = send(sock, command, attrs, 1)
+    error = send(sock, command, attrs_of(command, name), 1)
     print(json.dumps({"pid": os.getpid(), "command": command, "error": error}), flush=True)
 
 
