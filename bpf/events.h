@@ -34,15 +34,16 @@ enum bpfaudit_event_type {
 
 /*
  * The per-CPU "counters" map: [0, EVENT_TYPE_MAX) ring-buffer reservations
- * that failed, by event type; [COUNTER_FILTERED, +EVENT_TYPE_MAX) events a
- * filter rule dropped in the kernel, by type; then single counters.
+ * that failed, by event type; then single counters; [COUNTER_FILTERED,
+ * +EVENT_TYPE_MAX) events a filter rule dropped in the kernel, by type;
+ * [COUNTER_NO_OWNER, +EVENT_TYPE_MAX) events without a known process, by type.
  */
 enum bpfaudit_counter {
-	COUNTER_OWNER_MISSING = EVENT_TYPE_MAX,   /* an event whose process could not be known */
-	COUNTER_EXE_PATH_TRUNCATED,
+	COUNTER_EXE_PATH_TRUNCATED = EVENT_TYPE_MAX,
 	COUNTER_FOLDED,        /* occurrences counted into an open fold window instead of emitted */
 	COUNTER_FILTERED = 32,
-	COUNTER_MAX = 48,
+	COUNTER_NO_OWNER = 48, /* + type: events whose process could not be known (emitted, flagged) */
+	COUNTER_MAX = 64,
 };
 
 enum bpfaudit_flags {
@@ -54,7 +55,8 @@ enum bpfaudit_flags {
 };
 
 enum bpfaudit_tcp_flags {
-	TCP_FLAG_NO_OWNER = 1, /* no process was seen taking this socket: proc is empty but for netns */
+	TCP_FLAG_NO_OWNER = 1,      /* no process was seen taking this socket: proc is empty but for netns */
+	TCP_FLAG_START_UNKNOWN = 2, /* established before the probes saw it: no duration, no direction */
 };
 
 enum bpfaudit_direction {

@@ -88,7 +88,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	if (type == EVENT_TCP_CLOSE) {
 		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-		e->duration_ns = e->hdr.ktime - o->established_ns;
+		e->duration_ns = o->established_ns ? e->hdr.ktime - o->established_ns : 0;
 		/* payload only: bytes_acked would count SYN and FIN, bytes_sent counts retransmits */
 		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 		/*
@@ -117,6 +117,18 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	emit(e, sizeof(*e), type);
 }
 
+/*
+ * An event whose process is not known is still a record: the socket's
+ * addresses and namespace, flagged, and counted by kind.
+ */
+static __always_inline void emit_unowned(__u32 type, const struct sock *sk, struct sock_owner *o,
+					 __u32 error, __u32 flags)
+{
+	o->proc.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	count(COUNTER_NO_OWNER + type);
+	emit_tcp(type, sk, o, error, flags | TCP_FLAG_NO_OWNER);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
@@ -139,8 +151,15 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 	o = bpf_map_lookup_elem(&sock_owners, &key);
 	if (newstate == TCP_ESTABLISHED) {
 		if (oldstate == TCP_SYN_SENT) {
+			/* connecting before the probes were attached, or an evicted entry: no owner known */
 			if (!o) {
-				count(COUNTER_OWNER_MISSING);
+				struct sock_owner fresh = {};
+
+				fresh.direction = DIRECTION_OUTBOUND;
+				fresh.established_ns = bpf_ktime_get_boot_ns();
+				if (emit_connect)
+					emit_unowned(EVENT_TCP_CONNECT, sk, &fresh, 0, 0);
+				bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_NOEXIST);
 				return 0;
 			}
 			o->established_ns = bpf_ktime_get_boot_ns();
@@ -157,26 +176,29 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 		return 0;
 	}
 
-	if (newstate != TCP_CLOSE || !o)
+	if (newstate != TCP_CLOSE)
 		return 0;
+	if (!o) {
+		struct sock_owner fresh = {};
+
+		/* a connection that predates the probes (or an evicted entry); a listener's close is not one */
+		if (oldstate == TCP_SYN_SENT && emit_connect)
+			emit_unowned(EVENT_TCP_CONNECT, sk, &fresh, BPF_CORE_READ(sk, sk_err) ?: ECONNABORTED, 0);
+		else if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV && oldstate != TCP_LISTEN && emit_close)
+			emit_unowned(EVENT_TCP_CLOSE, sk, &fresh, 0, TCP_FLAG_START_UNKNOWN);
+		return 0;
+	}
 	if (oldstate == TCP_SYN_SENT) {
 		__u32 err = BPF_CORE_READ(sk, sk_err);
 
 		if (emit_connect)
 			emit_tcp(EVENT_TCP_CONNECT, sk, o, err ? err : ECONNABORTED, 0);
 	} else if (o->established_ns && emit_close) {
-		if (o->has_owner) {
+		/* no process seen taking it: never accepted, or accepted by a path we cannot follow */
+		if (o->has_owner)
 			emit_tcp(EVENT_TCP_CLOSE, sk, o, 0, 0);
-		} else {
-			/*
-			 * Established, closed, and no process seen taking it (never
-			 * accepted, or accepted by a path we cannot follow): still a
-			 * record, with the socket's own namespace, flagged and counted.
-			 */
-			o->proc.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-			count(COUNTER_OWNER_MISSING);
-			emit_tcp(EVENT_TCP_CLOSE, sk, o, 0, TCP_FLAG_NO_OWNER);
-		}
+		else
+			emit_unowned(EVENT_TCP_CLOSE, sk, o, 0, 0);
 	}
 	bpf_map_delete_elem(&sock_owners, &key);
 	return 0;
@@ -224,8 +246,9 @@ static __always_inline const struct sock *ring_file_sock(struct io_ring_ctx *rin
 	struct socket *sock;
 	struct file *file;
 
+	/* an older table layout: the accept goes unrecorded, counted; its close says "no owner" */
 	if (!bpf_core_field_exists(ring->file_table.data) || slot >= BPF_CORE_READ(ring, file_table.data.nr)) {
-		count(COUNTER_OWNER_MISSING);
+		count(COUNTER_NO_OWNER + EVENT_TCP_ACCEPT);
 		return NULL;
 	}
 	nodes = BPF_CORE_READ(ring, file_table.data.nodes);

@@ -112,6 +112,8 @@ export interface TcpEvent extends Base {
   repeat?: RepeatSummary;
   /** no process was seen taking this socket (proc holds only the namespace) */
   noOwner: boolean;
+  /** established before the probes saw it: durationNs and the direction (inbound) are unknown */
+  startUnknown: boolean;
 }
 
 export type UdpKind = 'udp.bind' | 'udp.connect' | 'udp.send' | 'udp.receive';

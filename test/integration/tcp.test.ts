@@ -89,7 +89,8 @@ describeKernel('TCP probes', () => {
         const { clientPort, serverPort } = await peer.next();
         expect((await peer.next()).done).toBe(true);
         expect(await peer.exited).toBe(0);
-        const closes = await run.waitFor('network.tcp.close', (a) => a['client.port'] === clientPort && a['server.port'] === serverPort, 2);
+        const ends = [clientPort, serverPort];
+      const closes = await run.waitFor('network.tcp.close', (a) => ends.includes(a['network.local.port']) && ends.includes(a['network.peer.port']), 2);
         const byLocalPort = Object.fromEntries(closes.map((c) => [c.attributes['network.local.port'] as number, c.attributes]));
         expect(byLocalPort[clientPort]).toMatchObject({ 'process.pid': peer.pid, 'bpfaudit.connection.bytes_sent': 300, 'bpfaudit.connection.bytes_received': 1000 });
         expect(byLocalPort[serverPort]).toMatchObject({ 'process.pid': peer.pid, 'bpfaudit.connection.bytes_sent': 1000, 'bpfaudit.connection.bytes_received': 300 });
@@ -98,7 +99,7 @@ describeKernel('TCP probes', () => {
   }
 
   it('a connection no process ever accepted is still a close record, flagged, and counted as owner missing', async () => {
-    const before = run.receiver.statistics().kernel.ownerMissing;
+    const before = run.receiver.statistics().kernel.ownerMissing.tcp_close;
     const peer = startPython('tcp_close_orders.py', ['127.0.0.1', 'never_accepted', '3', '0']);
     const { clientPort, serverPort } = await peer.next();
     expect(await peer.exited).toBe(0);
@@ -108,7 +109,7 @@ describeKernel('TCP probes', () => {
     });
     expect(orphan.attributes).not.toHaveProperty('process.pid');
     expect(orphan.body).toMatch(/^\[no owner\] TCP 127\.0\.0\.1:\d+ <-> 127\.0\.0\.1:\d+ /);
-    expect(run.receiver.statistics().kernel.ownerMissing).toBeGreaterThan(before);
+    expect(run.receiver.statistics().kernel.ownerMissing.tcp_close).toBeGreaterThan(before);
     expect(run.find('network.tcp.accept', (a) => a['server.port'] === serverPort)).toEqual([]);
   });
 
@@ -157,5 +158,35 @@ describeKernel('TCP probes', () => {
     expect(ms).toBeLessThanOrEqual(observedMs + 5);
     expect(observedMs).toBeLessThanOrEqual(Date.now());
     await server.exited;
+  });
+});
+
+describeKernel('TCP connections older than the sensor', () => {
+  it('their closes are records without an owner or a duration, counted', async () => {
+    const peer = startPython('tcp_close_orders.py', ['127.0.0.1', 'held', '5', '7']);
+    const { clientPort, serverPort } = await peer.next();
+    expect((await peer.next()).holding).toBe(true);
+    const run = new CapturedRun((c) => {
+      c.dedup.kinds = [];
+    });
+    try {
+      peer.child.kill('SIGUSR1');
+      expect(await peer.exited).toBe(0);
+      const ends = [clientPort, serverPort];
+      const closes = await run.waitFor('network.tcp.close', (a) => ends.includes(a['network.local.port']) && ends.includes(a['network.peer.port']), 2);
+      for (const c of closes) {
+        expect(c.attributes).toMatchObject({ 'bpfaudit.owner.unknown': true });
+        expect(c.attributes).not.toHaveProperty('bpfaudit.connection.duration_ms');
+        expect(c.attributes).not.toHaveProperty('process.pid');
+        // which end initiated is not known either
+        expect(c.attributes).not.toHaveProperty('client.port');
+      }
+      const bySide = Object.fromEntries(closes.map((c) => [c.attributes['network.local.port'] === serverPort ? 'server' : 'client', c.attributes]));
+      expect(bySide.client).toMatchObject({ 'bpfaudit.connection.bytes_sent': 5, 'bpfaudit.connection.bytes_received': 7 });
+      expect(bySide.server).toMatchObject({ 'bpfaudit.connection.bytes_sent': 7, 'bpfaudit.connection.bytes_received': 5 });
+      expect(run.receiver.statistics().kernel.ownerMissing.tcp_close).toBeGreaterThanOrEqual(2);
+    } finally {
+      await run.stop();
+    }
   });
 });

@@ -143,7 +143,7 @@ describe('TCP summaries', () => {
   const ctx = testContext();
   const connect: TcpEvent = {
     kind: 'tcp.connect', ktimeNs: 10n, proc: SAMPLE_PROC, ipVersion: 4, localAddress: '10.0.0.5', localPort: 52507,
-    remoteAddress: '93.184.216.34', remotePort: 443, inbound: false, error: 0, durationNs: 0n, bytesSent: 0n, bytesReceived: 0n, noOwner: false,
+    remoteAddress: '93.184.216.34', remotePort: 443, inbound: false, error: 0, durationNs: 0n, bytesSent: 0n, bytesReceived: 0n, noOwner: false, startUnknown: false,
   };
   it('leave out the ephemeral client port of the first connection, on either side', () => {
     const repeat = { count: 999n, a: 0n, b: 0n, firstKtimeNs: 10n, windowMs: 10_000 };

@@ -16,7 +16,7 @@ const exec: ExecEvent = {
 };
 const close: TcpEvent = {
   kind: 'tcp.close', ktimeNs: 5n, proc: SAMPLE_PROC, ipVersion: 6, localAddress: '::1', localPort: 80,
-  remoteAddress: '::1', remotePort: 5555, inbound: true, error: 0, durationNs: 1_500_000n, bytesSent: 10n, bytesReceived: 20n, noOwner: false,
+  remoteAddress: '::1', remotePort: 5555, inbound: true, error: 0, durationNs: 1_500_000n, bytesSent: 10n, bytesReceived: 20n, noOwner: false, startUnknown: false,
 };
 const records = [exec, close].map((e) => readable(eventToLogRecord(e, testContext())));
 

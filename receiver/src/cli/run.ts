@@ -32,7 +32,7 @@ export function summary(stats: ReceiverStats): string {
     `kernel lost=${perKind(stats.kernel.lost)}`,
     `filtered=${perKind(stats.kernel.filtered)}`,
     `folded=${stats.kernel.folded}`,
-    `owner_missing=${stats.kernel.ownerMissing}`,
+    `owner_missing=${perKind(stats.kernel.ownerMissing)}`,
     `folds_evicted=${stats.folds.evicted}`,
     ...stats.exporters.map((e, i) => {
       const o = e.otlp;

@@ -123,6 +123,7 @@ function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): Tcp
     bytesSent: buf.readBigUInt64LE(at + T.bytes_sent),
     bytesReceived: buf.readBigUInt64LE(at + T.bytes_received),
     noOwner: (buf.readUInt32LE(at + T.flags) & TcpFlags.TCP_FLAG_NO_OWNER) !== 0,
+    startUnknown: (buf.readUInt32LE(at + T.flags) & TcpFlags.TCP_FLAG_START_UNKNOWN) !== 0,
     ...(buf[at + T.folded]
       ? {
           folding: {

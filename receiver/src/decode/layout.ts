@@ -23,11 +23,11 @@ export const EventType = {
 } as const;
 
 export const Counter = {
-  COUNTER_OWNER_MISSING: 16,
-  COUNTER_EXE_PATH_TRUNCATED: 17,
-  COUNTER_FOLDED: 18,
+  COUNTER_EXE_PATH_TRUNCATED: 16,
+  COUNTER_FOLDED: 17,
   COUNTER_FILTERED: 32,
-  COUNTER_MAX: 48,
+  COUNTER_NO_OWNER: 48,
+  COUNTER_MAX: 64,
 } as const;
 
 export const Flags = {
@@ -40,6 +40,7 @@ export const Flags = {
 
 export const TcpFlags = {
   TCP_FLAG_NO_OWNER: 1,
+  TCP_FLAG_START_UNKNOWN: 2,
 } as const;
 
 export const Direction = {

@@ -50,7 +50,7 @@ export function tcpBody(ev: TcpEvent): string {
     line += repeated(ev.repeat);
     if (ev.kind === 'tcp.close') line += `, sent=${ev.repeat.a} received=${ev.repeat.b}`;
   } else if (ev.kind === 'tcp.close') {
-    line += ` ${seconds(ev.durationNs)} sent=${ev.bytesSent} received=${ev.bytesReceived}`;
+    line += `${ev.startUnknown ? '' : ` ${seconds(ev.durationNs)}`} sent=${ev.bytesSent} received=${ev.bytesReceived}`;
   }
   return line;
 }

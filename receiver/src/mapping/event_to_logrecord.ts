@@ -138,13 +138,16 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
   // no process to name: the record says so rather than naming pid 0
   const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
-  const [client, server] = ev.inbound
-    ? [[ev.remoteAddress, ev.remotePort], [ev.localAddress, ev.localPort]]
-    : [[ev.localAddress, ev.localPort], [ev.remoteAddress, ev.remotePort]];
-  a['client.address'] = client[0];
-  a['client.port'] = client[1];
-  a['server.address'] = server[0];
-  a['server.port'] = server[1];
+  // who initiated a connection older than the probes is not known: only the local/peer view is given
+  if (!ev.startUnknown) {
+    const [client, server] = ev.inbound
+      ? [[ev.remoteAddress, ev.remotePort], [ev.localAddress, ev.localPort]]
+      : [[ev.localAddress, ev.localPort], [ev.remoteAddress, ev.remotePort]];
+    a['client.address'] = client[0];
+    a['client.port'] = client[1];
+    a['server.address'] = server[0];
+    a['server.port'] = server[1];
+  }
   a['network.local.address'] = ev.localAddress;
   a['network.local.port'] = ev.localPort;
   a['network.peer.address'] = ev.remoteAddress;
@@ -160,7 +163,7 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
       a['bpfaudit.repeat.bytes_received'] = Number(ev.repeat.b);
     }
   } else if (ev.kind === 'tcp.close') {
-    a['bpfaudit.connection.duration_ms'] = Number(ev.durationNs) / 1e6;
+    if (!ev.startUnknown) a['bpfaudit.connection.duration_ms'] = Number(ev.durationNs) / 1e6;
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }

@@ -43,7 +43,8 @@ const TYPE_NAMES: Record<number, string> = Object.fromEntries(
 export interface KernelCounters {
   /** ring-buffer reservations that failed, by event kind ("exec", "tcp_connect", ...) */
   lost: Record<string, number>;
-  ownerMissing: number;
+  /** events emitted without a known process (flagged bpfaudit.owner.unknown), by event kind */
+  ownerMissing: Record<string, number>;
   exePathTruncated: number;
   /** occurrences counted into an open fold window instead of emitted */
   folded: number;
@@ -57,13 +58,15 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
   const sum = (i: number) => (perCpu[i] ?? []).reduce((a, b) => a + b, 0);
   const lost: Record<string, number> = {};
   const filtered: Record<string, number> = {};
+  const ownerMissing: Record<string, number> = {};
   for (const [type, name] of Object.entries(TYPE_NAMES)) {
     lost[name] = sum(Number(type));
     filtered[name] = sum(Counter.COUNTER_FILTERED + Number(type));
+    ownerMissing[name] = sum(Counter.COUNTER_NO_OWNER + Number(type));
   }
   return {
     lost,
-    ownerMissing: sum(Counter.COUNTER_OWNER_MISSING),
+    ownerMissing,
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
     folded: sum(Counter.COUNTER_FOLDED),
     filtered,

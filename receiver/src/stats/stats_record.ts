@@ -7,7 +7,7 @@ export interface LossTotals {
   kernelLost: Record<string, number>;
   kernelFiltered: Record<string, number>;
   kernelFolded: number;
-  ownerMissing: number;
+  ownerMissing: Record<string, number>;
   malformed: number;
   emitted: number;
   foldsEvicted: number;
@@ -34,7 +34,7 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
     'bpfaudit.kernel.lost': sum(now.kernelLost),
     'bpfaudit.kernel.filtered': sum(now.kernelFiltered),
     'bpfaudit.kernel.folded': now.kernelFolded,
-    'bpfaudit.kernel.owner_missing': now.ownerMissing,
+    'bpfaudit.kernel.owner_missing': sum(now.ownerMissing),
     'bpfaudit.decode.malformed': now.malformed,
     'bpfaudit.records.emitted': now.emitted,
     'bpfaudit.folds.evicted': now.foldsEvicted,
@@ -46,6 +46,7 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
     'bpfaudit.queue.length': now.queued,
   };
   for (const [kind, n] of Object.entries(now.kernelLost)) if (n) a[`bpfaudit.kernel.lost.${kind}`] = n;
+  for (const [kind, n] of Object.entries(now.ownerMissing)) if (n) a[`bpfaudit.kernel.owner_missing.${kind}`] = n;
   now.exporters.forEach((e, i) => {
     if (e.failed) a[`bpfaudit.exporter.${i}.failed`] = e.failed;
     if (e.held) a[`bpfaudit.exporter.${i}.held`] = e.held;

@@ -7,7 +7,8 @@ Each end sends its bytes and reads the other's in full before the close
 (except half_close, where the server answers only after the client's EOF).
 ORDER: client_first, server_first, simultaneous, reset (client SO_LINGER 0),
 half_close (client shutdown(SHUT_WR), server reads to EOF, answers, closes),
-server_unread (the server closes with the client's bytes queued, unread:
+held (both ends wait for SIGUSR1 after the exchange, then close: for a
+sensor started in between), server_unread (the server closes with the client's bytes queued, unread:
 the kernel answers with a reset), never_accepted (the listener is closed
 with the connection still in its queue: no process ever owns that end).
 Prints {"pid", "clientPort", "serverPort"} once connected and
@@ -16,6 +17,7 @@ Prints {"pid", "clientPort", "serverPort"} once connected and
 import fcntl
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -95,6 +97,12 @@ else:
     if order == "client_first":
         client.close()
         assert read_to_eof(server) == 0
+        server.close()
+    elif order == "held":
+        signal.signal(signal.SIGUSR1, lambda *_: None)
+        say(holding=True)
+        signal.pause()
+        client.close()
         server.close()
     elif order == "server_first":
         server.close()
