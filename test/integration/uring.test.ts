@@ -17,7 +17,7 @@ describeKernel('io_uring and write()/read()', () => {
   });
   afterAll(async () => {
     const stats = await run.stop();
-    process.stdout.write(`uring suite: lost=${JSON.stringify(stats.kernel.lost)} owner_missing=${stats.kernel.ownerMissing}\n`);
+    process.stdout.write(`uring suite: lost=${JSON.stringify(stats.kernel.lost)} owner_missing=${JSON.stringify(stats.kernel.ownerMissing)}\n`);
     expect(Object.values(stats.kernel.lost).every((n) => n === 0)).toBe(true);
     expect(run.errors).toEqual([]);
   });
