@@ -124,6 +124,15 @@ static __always_inline void fill_proc(struct proc_ctx *p, struct task_struct *ta
 	p->exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
 	p->cgroup_id = bpf_get_current_cgroup_id();
 	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
+	p->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	p->exec_id = BPF_CORE_READ(task, self_exec_id);
+	p->parent_start_ns = BPF_CORE_READ(task, real_parent, group_leader, start_boottime);
+	p->parent_exec_id = BPF_CORE_READ(task, group_leader, parent_exec_id);
+	if (bpf_core_field_exists(task->sessionid))
+		p->sessionid = BPF_CORE_READ(task, sessionid);
+	else
+		p->sessionid = (__u32)-1;
+	p->pad0 = 0;
 	tty = BPF_CORE_READ(task, signal, tty);
 	if (tty)
 		BPF_CORE_READ_STR_INTO(&p->tty, tty, name);

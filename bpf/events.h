@@ -88,6 +88,18 @@ struct proc_ctx {
 	__u64 cgroup_id;
 	char comm[BPFAUDIT_COMM_LEN];
 	char tty[BPFAUDIT_TTY_LEN]; /* kernel tty name, "pts3"; empty without a tty */
+	/*
+	 * Identity: a process is (pid, start_ns); each exec replaces its program
+	 * and raises exec_id (the kernel's self_exec_id), so (pid, start_ns,
+	 * exec_id) names one program run. The parent is named the same way, as
+	 * it was when it forked this process.
+	 */
+	__u64 start_ns;        /* the thread group's start, CLOCK_BOOTTIME ns */
+	__u64 exec_id;
+	__u64 parent_start_ns;
+	__u64 parent_exec_id;
+	__u32 sessionid;       /* audit session (auditd's "ses"), (__u32)-1 when unset */
+	__u32 pad0;
 };
 
 struct exec_event {
@@ -108,7 +120,6 @@ struct exit_event {
 	struct proc_ctx proc;
 	__u32 exit_code; /* wait status: code << 8 | signal */
 	__u32 pad0;
-	__u64 start_ktime; /* process start, CLOCK_BOOTTIME ns */
 };
 
 /*

@@ -200,7 +200,6 @@ int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 		return 0;
 	e.exit_code = BPF_CORE_READ(task, exit_code);
 	e.pad0 = 0;
-	e.start_ktime = BPF_CORE_READ(task, group_leader, start_boottime);
 	fill_header(&e.hdr, EVENT_EXIT, sizeof(e));
 	emit(&e, sizeof(e), EVENT_EXIT);
 	return 0;

@@ -20,6 +20,14 @@ export interface ProcInfo {
   comm: string;
   /** kernel tty name ("pts3"), "" without a controlling tty */
   tty: string;
+  /** the process's start (CLOCK_BOOTTIME ns) and its program run: (pid, startNs, execId) is one program */
+  startNs: bigint;
+  execId: bigint;
+  /** the parent as it was when it forked this process */
+  parentStartNs: bigint;
+  parentExecId: bigint;
+  /** audit session (auditd's "ses"); undefined when unset */
+  sessionId: number | undefined;
 }
 
 interface Base {
@@ -49,7 +57,6 @@ export interface ExitEvent extends Base {
   /** exit status (0-255) when the process exited, undefined when a signal killed it */
   exitCode: number | undefined;
   signal: number | undefined;
-  startKtimeNs: bigint;
 }
 
 /** Totals of a fold window (see bpf/events.h struct fold_value). */

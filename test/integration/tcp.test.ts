@@ -118,7 +118,7 @@ describeKernel('TCP probes', () => {
     const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);
     expect((await client.next()).error).toBe('ECONNREFUSED');
     expect(await client.exited).toBe(3);
-    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port);
+    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port && a['process.pid'] === client.pid);
     expect(rec.attributes).toMatchObject({ 'process.pid': client.pid, 'error.type': 'ECONNREFUSED', 'server.address': '127.0.0.1', 'client.address': '127.0.0.1' });
     expect(rec.attributes['client.port']).toBeGreaterThan(0);
     expect(rec.body).toMatch(/ - ECONNREFUSED$/);
@@ -151,7 +151,7 @@ describeKernel('TCP probes', () => {
     const { port } = await server.next();
     const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);
     await client.exited;
-    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port);
+    const [rec] = await run.waitFor('network.tcp.connect', (a) => a['server.port'] === port && a['process.pid'] === client.pid);
     const ms = rec.hrTime[0] * 1000 + rec.hrTime[1] / 1e6;
     const observedMs = rec.hrTimeObserved[0] * 1000 + rec.hrTimeObserved[1] / 1e6;
     expect(ms).toBeGreaterThanOrEqual(before - 5);

@@ -50,7 +50,7 @@ describe('eventToLogRecord', () => {
   });
 
   it('maps exit with code, or 128+signal and the signal', () => {
-    const ev: ExitEvent = { kind: 'exit', ktimeNs: 1n, proc: SAMPLE_PROC, exitCode: 3, signal: undefined, startKtimeNs: 0n };
+    const ev: ExitEvent = { kind: 'exit', ktimeNs: 1n, proc: SAMPLE_PROC, exitCode: 3, signal: undefined };
     expect(eventToLogRecord(ev, testContext()).attributes['process.exit.code']).toBe(3);
     const killed = eventToLogRecord({ ...ev, exitCode: undefined, signal: 9 }, testContext());
     expect(killed.attributes).toMatchObject({ 'process.exit.code': 137, 'bpfaudit.exit.signal': 9 });

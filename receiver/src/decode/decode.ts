@@ -9,7 +9,8 @@ import { bytesToText, cString } from './text';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
-const AUID_UNSET = 0xffffffff;
+// loginuid and the audit session read (u32)-1 when unset
+const UNSET = 0xffffffff;
 
 export interface DecodeStats {
   decoded: number;
@@ -21,6 +22,7 @@ const P = PROC_CTX.fields;
 
 function decodeProc(buf: Buffer, at: number): ProcInfo {
   const auid = buf.readUInt32LE(at + P.auid);
+  const session = buf.readUInt32LE(at + P.sessionid);
   return {
     pid: buf.readUInt32LE(at + P.pid),
     tid: buf.readUInt32LE(at + P.tid),
@@ -31,13 +33,18 @@ function decodeProc(buf: Buffer, at: number): ProcInfo {
     suid: buf.readUInt32LE(at + P.suid),
     gid: buf.readUInt32LE(at + P.gid),
     egid: buf.readUInt32LE(at + P.egid),
-    auid: auid === AUID_UNSET ? undefined : auid,
+    auid: auid === UNSET ? undefined : auid,
     netns: buf.readUInt32LE(at + P.netns),
     exeDev: buf.readUInt32LE(at + P.exe_dev),
     exeIno: buf.readBigUInt64LE(at + P.exe_ino),
     cgroupId: buf.readBigUInt64LE(at + P.cgroup_id),
     comm: cString(buf, at + P.comm, COMM_LEN),
     tty: cString(buf, at + P.tty, TTY_LEN),
+    startNs: buf.readBigUInt64LE(at + P.start_ns),
+    execId: buf.readBigUInt64LE(at + P.exec_id),
+    parentStartNs: buf.readBigUInt64LE(at + P.parent_start_ns),
+    parentExecId: buf.readBigUInt64LE(at + P.parent_exec_id),
+    sessionId: session === UNSET ? undefined : session,
   };
 }
 
@@ -91,7 +98,6 @@ function decodeExit(buf: Buffer, at: number, ktimeNs: bigint): ExitEvent {
     proc: decodeProc(buf, at + E.proc),
     exitCode: signal === 0 ? (status >> 8) & 0xff : undefined,
     signal: signal === 0 ? undefined : signal,
-    startKtimeNs: buf.readBigUInt64LE(at + E.start_ktime),
   };
 }
 

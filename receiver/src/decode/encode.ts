@@ -6,6 +6,7 @@ import { COMM_LEN, EVENT_HEADER, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER
 export const SAMPLE_PROC: ProcInfo = {
   pid: 4242, tid: 4242, ppid: 4200, sid: 4100, uid: 1000, euid: 1000, suid: 1000, gid: 1000, egid: 1000,
   auid: 1000, netns: 4026531840, exeDev: 0x800001, exeIno: 131_415n, cgroupId: 1234n, comm: 'curl', tty: 'pts3',
+  startNs: 5_000_000_000n, execId: 3n, parentStartNs: 1_000_000_000n, parentExecId: 2n, sessionId: 7,
 };
 
 function putString(buf: Buffer, at: number, size: number, s: string | Buffer): void {
@@ -31,6 +32,11 @@ function putProc(buf: Buffer, at: number, p: ProcInfo): void {
   buf.writeBigUInt64LE(p.cgroupId, at + F.cgroup_id);
   putString(buf, at + F.comm, COMM_LEN, p.comm);
   putString(buf, at + F.tty, TTY_LEN, p.tty);
+  buf.writeBigUInt64LE(p.startNs, at + F.start_ns);
+  buf.writeBigUInt64LE(p.execId, at + F.exec_id);
+  buf.writeBigUInt64LE(p.parentStartNs, at + F.parent_start_ns);
+  buf.writeBigUInt64LE(p.parentExecId, at + F.parent_exec_id);
+  buf.writeUInt32LE(p.sessionId ?? 0xffffffff, at + F.sessionid);
 }
 
 export interface ExecRecordInput {
@@ -69,7 +75,6 @@ export function exitRecord(ktimeNs: bigint, status: number, proc: ProcInfo = SAM
   putHeader(buf, EventType.EVENT_EXIT, EXIT_EVENT.size, ktimeNs);
   putProc(buf, E.proc, proc);
   buf.writeUInt32LE(status, E.exit_code);
-  buf.writeBigUInt64LE(ktimeNs > 1_000_000n ? ktimeNs - 1_000_000n : 0n, E.start_ktime);
   return buf;
 }
 

@@ -88,24 +88,27 @@ export const EVENT_HEADER: StructLayout = {
 };
 
 export const PROC_CTX: StructLayout = {
-  size: 112,
+  size: 152,
   fields: {
-    pid: 0, tid: 4, ppid: 8, sid: 12, uid: 16, euid: 20, suid: 24, gid: 28, egid: 32,
-    auid: 36, netns: 40, exe_dev: 44, exe_ino: 48, cgroup_id: 56, comm: 64, tty: 80,
+    pid: 0, tid: 4, ppid: 8, sid: 12, uid: 16, euid: 20, suid: 24, gid: 28, egid: 32, auid: 36,
+    netns: 40, exe_dev: 44, exe_ino: 48, cgroup_id: 56, comm: 64, tty: 80, start_ns: 112, exec_id: 120,
+    parent_start_ns: 128, parent_exec_id: 136, sessionid: 144, pad0: 148,
   },
 };
 
 export const EXEC_EVENT: StructLayout = {
-  size: 4768,
+  size: 4808,
   fields: {
-    hdr: 0, proc: 16, old_comm: 128, args_len: 144, args_size: 148, exe_off: 152,
-    flags: 154, pad0: 156, exe: 160, args: 672,
+    hdr: 0, proc: 16, old_comm: 168, args_len: 184, args_size: 188, exe_off: 192, flags: 194,
+    pad0: 196, exe: 200, args: 712,
   },
 };
 
 export const EXIT_EVENT: StructLayout = {
-  size: 144,
-  fields: { hdr: 0, proc: 16, exit_code: 128, pad0: 132, start_ktime: 136 },
+  size: 176,
+  fields: {
+    hdr: 0, proc: 16, exit_code: 168, pad0: 172,
+  },
 };
 
 export const FOLD_KEY: StructLayout = {
@@ -124,22 +127,27 @@ export const FOLD_END_EVENT: StructLayout = {
 };
 
 export const TCP_EVENT: StructLayout = {
-  size: 248,
+  size: 288,
   fields: {
-    hdr: 0, proc: 16, family: 128, lport: 130, rport: 132, direction: 134, folded: 135,
-    error: 136, flags: 140, laddr: 144, raddr: 160, duration_ns: 176, bytes_sent: 184,
-    bytes_received: 192, key: 200,
+    hdr: 0, proc: 16, family: 168, lport: 170, rport: 172, direction: 174, folded: 175, error: 176,
+    flags: 180, laddr: 184, raddr: 200, duration_ns: 216, bytes_sent: 224, bytes_received: 232,
+    key: 240,
   },
 };
 
 export const UDP_EVENT: StructLayout = {
-  size: 232,
-  fields: { hdr: 0, proc: 16, key: 128, flow: 176, lport: 208, requested_port: 210, error: 212, laddr: 216 },
+  size: 272,
+  fields: {
+    hdr: 0, proc: 16, key: 168, flow: 216, lport: 248, requested_port: 250, error: 252, laddr: 256,
+  },
 };
 
 export const IPSET_EVENT: StructLayout = {
-  size: 8336,
-  fields: { hdr: 0, proc: 16, result: 128, msg_len: 132, msg_size: 136, index: 140, result_known: 142, pad0: 143, msg: 144 },
+  size: 8376,
+  fields: {
+    hdr: 0, proc: 16, result: 168, msg_len: 172, msg_size: 176, index: 180, result_known: 182,
+    pad0: 183, msg: 184,
+  },
 };
 
 export const FILTER_RULE: StructLayout = {
