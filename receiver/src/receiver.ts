@@ -9,7 +9,8 @@ import { decodeBatch, decodeFoldValue } from './decode/decode';
 import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
 import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { cgroup2Root, Containers } from './enrich/containers';
-import { Executables } from './enrich/executables';
+import { EntityIds, hostBootSeed } from './enrich/identity';
+import { ProcessTable, type ProcessTableStats } from './enrich/process_table';
 import { KubernetesPods, podUidFromCgroupPath } from './enrich/kubernetes';
 import { UserNames } from './enrich/users';
 import { createExporter } from './exporters/factory';
@@ -46,6 +47,7 @@ export interface ReceiverStats {
   malformed: number;
   emitted: number;
   folds: FoldStats;
+  processes: ProcessTableStats;
   kernel: KernelCounters;
   exporters: ExporterStats[];
 }
@@ -94,7 +96,8 @@ export class Receiver {
   private readonly native: NativeModule = loadNative();
   private readonly clock: BootClock;
   private readonly users = new UserNames();
-  private readonly executables = new Executables();
+  private readonly processes = new ProcessTable();
+  private readonly entityIds = new EntityIds(hostBootSeed());
   private readonly containers = new Containers();
   private readonly pods: KubernetesPods | undefined;
   private readonly setTypes = new SetTypes();
@@ -201,6 +204,7 @@ export class Receiver {
       malformed: s.malformed,
       emitted: s.emitted,
       foldsEvicted: s.folds.evicted,
+      parentUnknown: s.processes.parentUnknown,
       exportFailed: s.exporters.reduce((n, e) => n + e.failed + (e.otlp?.failed ?? 0), 0),
       exporters: s.exporters.map((e) => ({ failed: e.failed + (e.otlp?.failed ?? 0), held: e.held })),
       exportRejected: s.exporters.reduce((n, e) => n + (e.otlp?.rejected ?? 0), 0),
@@ -250,7 +254,7 @@ export class Receiver {
 
   /** Reads what only root may read later (the binaries of running processes): before a privilege drop. */
   prepareForDrop(): void {
-    this.executables.seed();
+    this.processes.seed();
   }
 
   /**
@@ -287,7 +291,9 @@ export class Receiver {
       // one clock for both timestamps, so ObservedTimestamp is never before Timestamp
       observedUnixNs: toUnixNs(this.native.bootTimeNs(), this.clock),
       userName: (uid) => this.users.name(uid),
-      executablePath: (pid) => this.executables.path(pid),
+      executablePath: (pid) => this.processes.path(pid),
+      entityId: (pid, startNs, execId) => this.entityIds.of(pid, startNs, execId),
+      parentProcess: (ppid, startNs) => this.processes.parent(ppid, startNs),
       container: (p) => this.containerInfo(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,
       ipsetType: (name) => this.setTypes.typeOf(name),
@@ -338,12 +344,13 @@ export class Receiver {
           }
           break;
         case 'exec':
-          this.executables.learn(ev.proc.pid, ev.exe);
+          // the parent is named from the table before this exec replaces anything in it
           this.emit(ev, ctx);
+          this.processes.exec(ev.proc.pid, ev.proc.startNs, ev.exe, ev.argv);
           break;
         case 'exit':
           this.emit(ev, ctx);
-          this.executables.forget(ev.proc.pid);
+          this.processes.exit(ev.proc.pid);
           this.containers.forget(ev.proc.pid);
           break;
         default:
@@ -368,6 +375,7 @@ export class Receiver {
     return {
       ...this.stats,
       folds: this.folds.stats(),
+      processes: this.processes.stats(),
       kernel: this.sensor && !this.stopped ? this.sensor.counters() : (this.finalKernel ?? NO_KERNEL),
       exporters: this.exporterStats(),
     };

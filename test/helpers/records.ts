@@ -14,6 +14,8 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
     observedUnixNs: OBSERVED_NS,
     userName: (uid) => ({ 0: 'root', 1000: 'alice' })[uid],
     executablePath: (pid) => (pid === 4242 ? '/usr/bin/curl' : undefined),
+    entityId: (pid, startNs, execId) => `id-${pid}-${startNs}-${execId}`,
+    parentProcess: (ppid) => (ppid === 4200 ? { exe: '/usr/bin/bash', argv: ['-bash'] } : undefined),
     container: () => undefined,
     maxArgs: 64,
     ipsetType: () => undefined,

@@ -5,7 +5,7 @@ import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord'
 import { BOOT_OFFSET_NS, OBSERVED_NS, testContext } from '../helpers/records';
 
 const exec: ExecEvent = {
-  kind: 'exec', ktimeNs: 1_500n, proc: { ...SAMPLE_PROC, pid: 1201, ppid: 1200, euid: 0, suid: 0 }, oldComm: 'bash',
+  kind: 'exec', ktimeNs: 1_500n, proc: { ...SAMPLE_PROC, pid: 1201, ppid: 4200, euid: 0, suid: 0 }, oldComm: 'bash',
   exe: '/usr/bin/curl', exeTruncated: false, exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['curl', '-s', 'https://example.org'], argsTruncated: false,
 };
 
@@ -20,10 +20,15 @@ describe('eventToLogRecord', () => {
     expect(r).toMatchObject({
       eventName: 'process.exec', severityNumber: 9, severityText: 'INFO',
       timeUnixNs: BOOT_OFFSET_NS + 1_500n, observedUnixNs: OBSERVED_NS,
-      body: 'exec bash[1201] /usr/bin/curl -s https://example.org (uid=1000 euid=0 tty=pts/3 ppid=1200)',
+      body: 'exec bash[1201] /usr/bin/curl -s https://example.org (uid=1000 euid=0 tty=pts/3 ppid=4200)',
     });
     expect(r.attributes).toEqual({
-      'process.pid': 1201, 'process.parent_pid': 1200, 'process.session_leader.pid': 4100,
+      'process.pid': 1201, 'process.parent_pid': 4200, 'process.session_leader.pid': 4100,
+      // one program run: pid, start, exec generation; the parent as it was when it forked this one
+      'process.entity_id': 'id-1201-5000000000-3', 'process.parent.entity_id': 'id-4200-1000000000-2',
+      'process.creation.time': '2023-11-14T22:13:25.000000000Z',
+      'process.parent.executable.path': '/usr/bin/bash', 'process.parent.command_args': ['-bash'],
+      'user.audit.session_id': '7',
       'process.executable.name': 'curl', 'process.executable.path': '/usr/bin/curl',
       'process.user.id': 0, 'process.real_user.id': 1000, 'process.saved_user.id': 0,
       'process.group.id': 1000, 'process.real_group.id': 1000,
@@ -46,7 +51,7 @@ describe('eventToLogRecord', () => {
     expect(r.attributes).not.toHaveProperty('process.tty.name');
     expect(r.attributes).not.toHaveProperty('user.name');
     expect(r.attributes['process.interactive']).toBe(false);
-    expect(r.body).toBe('exec bash[1201] /usr/bin/curl -s https://example.org (uid=4321 euid=0 ppid=1200)');
+    expect(r.body).toBe('exec bash[1201] /usr/bin/curl -s https://example.org (uid=4321 euid=0 ppid=4200)');
   });
 
   it('maps exit with code, or 128+signal and the signal', () => {

@@ -1,7 +1,7 @@
 // Overhead on the traced workload: a connect/accept/close loop and an exec
 // loop, timed without probes, with bpfaudit, and with auditd holding
 // equivalent rules, in one run; the median of several rounds each.
-import { spawnSync, type ChildProcess, spawn } from 'node:child_process';
+import { withAuditd } from './auditd';
 import { acceptingCollector } from './collector';
 import { execLoopSeconds, loadScript, start } from './processes';
 import { startReceiver, stopReceiver } from './receiver_process';
@@ -35,39 +35,6 @@ async function measure(port: number, connections: number, execs: number, rounds:
 
 const AUDIT_RULE = ['-a', 'always,exit', '-F', 'arch=b64', '-S', 'connect', '-S', 'accept', '-S', 'accept4', '-S', 'execve', '-S', 'execveat', '-k', 'bpfaudit_bench'];
 
-function auditctl(args: string[]): string {
-  const r = spawnSync('auditctl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`auditctl ${args.join(' ')}: ${r.stderr || r.error?.message}`);
-  return r.stdout;
-}
-
-/** The comparison needs auditd: installed from Debian when missing, never skipped. */
-function installAuditd(): void {
-  if (spawnSync('which', ['auditd', 'auditctl']).status === 0) return;
-  process.stderr.write('bench: installing auditd (Debian) for the comparison\n');
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'auditd']]) {
-    const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: the auditd comparison needs auditd`);
-  }
-}
-
-/** auditd in the foreground as our child, with the rules; undone by the returned function. */
-async function withAuditd(): Promise<() => Promise<void>> {
-  const enabledBefore = /^enabled (\d)/m.exec(auditctl(['-s']))?.[1] ?? '0';
-  const daemon: ChildProcess = spawn('auditd', ['-n'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
-  if (daemon.exitCode !== null) throw new Error('auditd did not start');
-  auditctl(['-D']);
-  auditctl(AUDIT_RULE);
-  auditctl(['-e', '1']);
-  return async () => {
-    auditctl(['-D']);
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
-    auditctl(['-e', enabledBefore]);
-  };
-}
-
 export async function overhead(connections = 3000, execs = 500, rounds = 3): Promise<OverheadResult> {
   const sink = start([...loadScript('sink'), '127.0.0.1']);
   const { port } = await sink.line();
@@ -78,8 +45,7 @@ export async function overhead(connections = 3000, execs = 500, rounds = 3): Pro
     const bpfaudit = await measure(port, connections, execs, rounds);
     await stopReceiver(receiver);
     collector.server.close();
-    installAuditd();
-    const undo = await withAuditd();
+    const undo = await withAuditd([AUDIT_RULE]);
     let auditd: WorkloadTimes;
     try {
       auditd = await measure(port, connections, execs, rounds);

@@ -34,6 +34,7 @@ export function summary(stats: ReceiverStats): string {
     `folded=${stats.kernel.folded}`,
     `owner_missing=${perKind(stats.kernel.ownerMissing)}`,
     `folds_evicted=${stats.folds.evicted}`,
+    `parent_unknown=${stats.processes.parentUnknown}`,
     ...stats.exporters.map((e, i) => {
       const o = e.otlp;
       const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords} set_aside=${o.spool.setAside}` : '';

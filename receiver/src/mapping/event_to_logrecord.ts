@@ -35,6 +35,10 @@ export interface MappingContext {
   observedUnixNs: bigint;
   userName(uid: number): string | undefined;
   executablePath(pid: number): string | undefined;
+  /** process.entity_id of a program run (pid, start, exec generation) */
+  entityId(pid: number, startNs: bigint, execId: bigint): string;
+  /** the parent of an exec, when known: its binary and command line */
+  parentProcess(ppid: number, startNs: bigint): { exe?: string; argv?: string[] } | undefined;
   container(proc: ProcInfo): ContainerInfo | undefined;
   /** argv elements kept per exec record; the rest is cut and flagged */
   maxArgs: number;
@@ -78,9 +82,13 @@ function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: Mappin
     'user.id': String(p.uid),
   };
   if (exePath) a['process.executable.path'] = exePath;
+  a['process.entity_id'] = ctx.entityId(p.pid, p.startNs, p.execId);
+  a['process.creation.time'] = formatRfc3339Ns(toUnixNs(p.startNs, ctx.clock));
+  if (p.ppid > 0) a['process.parent.entity_id'] = ctx.entityId(p.ppid, p.parentStartNs, p.parentExecId);
   const name = ctx.userName(p.uid);
   if (name !== undefined) a['user.name'] = name;
   if (p.auid !== undefined) a['user.audit.id'] = String(p.auid);
+  if (p.sessionId !== undefined) a['user.audit.session_id'] = String(p.sessionId);
   const tty = ttyName(p.tty);
   if (tty) a['process.tty.name'] = tty;
   a['process.interactive'] = tty !== undefined;
@@ -124,6 +132,9 @@ function execRecord(ev: ExecEvent, ctx: MappingContext) {
   if (ev.exeFileless) attributes['bpfaudit.executable.fileless'] = true;
   if (ev.exeDeleted) attributes['bpfaudit.executable.deleted'] = true;
   if (ev.exeOverlayUpper) attributes['bpfaudit.executable.overlay_upper'] = true;
+  const parent = ctx.parentProcess(ev.proc.ppid, ev.proc.parentStartNs);
+  if (parent?.exe) attributes['process.parent.executable.path'] = parent.exe;
+  if (parent?.argv) attributes['process.parent.command_args'] = parent.argv;
   return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
 }
 

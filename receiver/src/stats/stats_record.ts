@@ -11,6 +11,8 @@ export interface LossTotals {
   malformed: number;
   emitted: number;
   foldsEvicted: number;
+  /** exec records whose parent process was not known */
+  parentUnknown: number;
   exportFailed: number;
   /** per exporter, in config order: records given up, records held by a failing write */
   exporters: { failed: number; held: number }[];
@@ -38,6 +40,7 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
     'bpfaudit.decode.malformed': now.malformed,
     'bpfaudit.records.emitted': now.emitted,
     'bpfaudit.folds.evicted': now.foldsEvicted,
+    'bpfaudit.process.parent_unknown': now.parentUnknown,
     'bpfaudit.export.failed': now.exportFailed,
     'bpfaudit.export.rejected': now.exportRejected,
     'bpfaudit.export.exported': now.exported,
