@@ -101,41 +101,51 @@ static __always_inline void fill_header(struct event_header *h, __u32 type, __u3
 	h->ktime = bpf_ktime_get_boot_ns();
 }
 
-static __always_inline void fill_proc(struct proc_ctx *p, struct task_struct *task)
+/*
+ * Who is running: every hook calls this in the task the event belongs to.
+ * The task comes as a trusted BTF pointer, so its fields are plain loads
+ * (relocated by CO-RE), not one bpf_probe_read_kernel call each: that is
+ * most of what a record costs in the kernel.
+ */
+static __always_inline void fill_proc(struct proc_ctx *p)
 {
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-	struct tty_struct *tty;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *leader = task->group_leader;
+	struct task_struct *parent = task->real_parent;
+	const struct cred *cred = task->real_cred;
+	struct file *exe = task->mm ? task->mm->exe_file : NULL;
+	struct tty_struct *tty = task->signal->tty;
+	__u64 id = bpf_get_current_pid_tgid();
 
-	p->pid = BPF_CORE_READ(task, tgid);
-	p->tid = BPF_CORE_READ(task, pid);
-	p->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	p->sid = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID], numbers[0].nr);
-	p->uid = BPF_CORE_READ(cred, uid.val);
-	p->euid = BPF_CORE_READ(cred, euid.val);
-	p->suid = BPF_CORE_READ(cred, suid.val);
-	p->gid = BPF_CORE_READ(cred, gid.val);
-	p->egid = BPF_CORE_READ(cred, egid.val);
+	p->pid = id >> 32;
+	p->tid = (__u32)id;
+	p->ppid = parent->tgid;
+	p->sid = task->signal->pids[PIDTYPE_SID]->numbers[0].nr;
+	p->uid = cred->uid.val;
+	p->euid = cred->euid.val;
+	p->suid = cred->suid.val;
+	p->gid = cred->gid.val;
+	p->egid = cred->egid.val;
 	if (bpf_core_field_exists(task->loginuid))
-		p->auid = BPF_CORE_READ(task, loginuid.val);
+		p->auid = task->loginuid.val;
 	else
 		p->auid = (__u32)-1;
-	p->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	p->exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
-	p->exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
+	p->netns = task->nsproxy->net_ns->ns.inum;
+	p->exe_ino = exe ? exe->f_inode->i_ino : 0;
+	p->exe_dev = exe ? exe->f_inode->i_sb->s_dev : 0;
 	p->cgroup_id = bpf_get_current_cgroup_id();
-	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
-	p->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	p->exec_id = BPF_CORE_READ(task, self_exec_id);
-	p->parent_start_ns = BPF_CORE_READ(task, real_parent, group_leader, start_boottime);
-	p->parent_exec_id = BPF_CORE_READ(task, group_leader, parent_exec_id);
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	p->start_ns = leader->start_boottime;
+	p->exec_id = task->self_exec_id;
+	p->parent_start_ns = parent->group_leader->start_boottime;
+	p->parent_exec_id = leader->parent_exec_id;
 	if (bpf_core_field_exists(task->sessionid))
-		p->sessionid = BPF_CORE_READ(task, sessionid);
+		p->sessionid = task->sessionid;
 	else
 		p->sessionid = (__u32)-1;
 	p->pad0 = 0;
-	tty = BPF_CORE_READ(task, signal, tty);
 	if (tty)
-		BPF_CORE_READ_STR_INTO(&p->tty, tty, name);
+		bpf_probe_read_kernel_str(p->tty, sizeof(p->tty), tty->name);
 	else
 		p->tty[0] = 0;
 }

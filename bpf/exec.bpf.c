@@ -154,7 +154,7 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 		return 0;
 	e->flags = 0;
 	e->pad0 = 0;
-	fill_proc(&e->proc, task);
+	fill_proc(&e->proc);
 	old_comm = bpf_map_lookup_elem(&exec_comm, &tid);
 	if (old_comm) {
 		__builtin_memcpy(e->old_comm, old_comm, BPFAUDIT_COMM_LEN);
@@ -195,7 +195,7 @@ int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 	/* one record per process: only when the last thread of the group leaves */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	fill_proc(&e.proc, task);
+	fill_proc(&e.proc);
 	if (ignored(EVENT_EXIT, &e.proc, NULL))
 		return 0;
 	e.exit_code = BPF_CORE_READ(task, exit_code);

@@ -135,19 +135,13 @@ static __always_inline bool is_operation(__u8 cmd)
 	return cmd >= 2 && cmd <= 11; /* IPSET_CMD_CREATE .. IPSET_CMD_TEST */
 }
 
-static __always_inline void emit_message(__u64 at, __u32 size, __u32 seq, __u16 index, long ret, __u32 tid)
+/* e->proc is filled once per send, before its messages are looked at. */
+static __always_inline void emit_message(struct ipset_event *e, __u64 at, __u32 size, __u32 seq, __u16 index, long ret, __u32 tid)
 {
-	__u32 zero = 0;
 	__u64 len, total;
-	struct ipset_event *e = bpf_map_lookup_elem(&ipset_scratch, &zero);
 	struct answer_key key = { .tid = tid, .seq = seq };
 	__s32 *answer;
 
-	if (!e)
-		return;
-	fill_proc(&e->proc, current_task());
-	if (ignored(EVENT_IPSET, &e->proc, NULL))
-		return;
 	len = size < BPFAUDIT_IPSET_MSG_LEN ? size : BPFAUDIT_IPSET_MSG_LEN;
 	/* written so that the verifier sees 1 <= len <= BPFAUDIT_IPSET_MSG_LEN (size >= 16) */
 	len = ((len - 1) & (BPFAUDIT_IPSET_MSG_LEN - 1)) + 1;
@@ -177,11 +171,15 @@ static __always_inline void emit_message(__u64 at, __u32 size, __u32 seq, __u16 
 
 static __noinline int on_sent(struct sock *sk, const struct sent *sent, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct ipset_event *e = bpf_map_lookup_elem(&ipset_scratch, &zero);
 	__u64 off = 0;
 	int i;
 
-	if (!sent || !sent->buf)
+	if (!e || !sent || !sent->buf)
+		return 0;
+	fill_proc(&e->proc);
+	if (ignored(EVENT_IPSET, &e->proc, NULL))
 		return 0;
 	collect_answers(sk, tid);
 	for (i = 0; i < MAX_MSGS; i++) {
@@ -194,7 +192,7 @@ static __noinline int on_sent(struct sock *sk, const struct sent *sent, long ret
 		if (h.nlmsg_len < NLMSG_HDRLEN || off + h.nlmsg_len > sent->len)
 			break;
 		if ((h.nlmsg_type >> 8) == NFNL_SUBSYS_IPSET && is_operation(h.nlmsg_type & 0xff))
-			emit_message(sent->buf + off, h.nlmsg_len, h.nlmsg_seq, i, ret, tid);
+			emit_message(e, sent->buf + off, h.nlmsg_len, h.nlmsg_seq, i, ret, tid);
 		off += (h.nlmsg_len + 3) & ~3U;
 	}
 	return 0;

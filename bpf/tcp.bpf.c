@@ -135,13 +135,16 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 	__u64 key = (__u64)sk;
 	struct sock_owner *o;
 
+	/* half the transitions of a connection (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, ...) say nothing we record */
+	if (newstate != TCP_SYN_SENT && newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
+		return 0;
 	if (!is_tcp_inet(sk))
 		return 0;
 
 	if (newstate == TCP_SYN_SENT) {
 		struct sock_owner fresh = {};
 
-		fill_proc(&fresh.proc, current_task());
+		fill_proc(&fresh.proc);
 		fresh.has_owner = 1;
 		fresh.direction = DIRECTION_OUTBOUND;
 		bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_ANY);
@@ -207,7 +210,7 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 static __always_inline void claim_accepted(struct sock_owner *o, struct task_struct *task,
 					   const struct sock *sk)
 {
-	fill_proc(&o->proc, task);
+	fill_proc(&o->proc);
 	o->has_owner = 1;
 	o->direction = DIRECTION_INBOUND;
 	if (emit_accept)

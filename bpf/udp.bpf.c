@@ -95,7 +95,7 @@ static __always_inline struct udp_event *new_event(__u32 type, struct sock *sk)
 	if (!e)
 		return NULL;
 	fill_header(&e->hdr, type, sizeof(*e));
-	fill_proc(&e->proc, current_task());
+	fill_proc(&e->proc);
 	__builtin_memset(&e->key, 0, sizeof(e->key));
 	__builtin_memset(&e->flow, 0, sizeof(e->flow));
 	e->key.type = type;
@@ -188,17 +188,60 @@ struct datagrams {
  * emitted; a datagram after the window has ended first emits the closed
  * window's totals (fold end), then opens a new window.
  */
+/*
+ * A repeat of an open window is only counted: its fold key needs the pid,
+ * the uid, the namespace and the remote end, not the whole process record.
+ * True when it was counted; otherwise the caller makes the full record.
+ */
+static __always_inline bool counted_as_repeat(struct sock *sk, __u32 type, __u8 dir, const struct datagrams *d,
+					      const struct runtime_config *rt)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct proc_ctx who = {};
+	struct fold_value *f;
+	struct fold_key k;
+	__u8 laddr[16], raddr[16];
+	__u16 family, port;
+	__u64 now;
+
+	who.pid = bpf_get_current_pid_tgid() >> 32;
+	who.uid = task->real_cred->uid.val;
+	who.netns = task->nsproxy->net_ns->ns.inum;
+	if (d->remote.family) {
+		family = d->remote.family;
+		port = d->remote.port;
+		__builtin_memcpy(raddr, d->remote.addr, 16);
+	} else {
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		read_sock_addrs(sk, family, laddr, raddr);
+	}
+	fold_key_of(&k, type, &who, family, raddr, port, 0, dir, UDP_FOLD_KEYS);
+	f = bpf_map_lookup_elem(&folds, &k);
+	now = bpf_ktime_get_boot_ns();
+	if (!f || now - f->window_start >= rt->udp_window_ns)
+		return false;
+	__sync_fetch_and_add(&f->count, d->count);
+	__sync_fetch_and_add(&f->a, d->bytes);
+	__sync_fetch_and_add(&f->b, d->ret < 0 ? 1 : 0);
+	count(COUNTER_FOLDED);
+	return true;
+}
+
 static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagrams *d)
 {
 	__u32 type = dir == UDP_DIR_SEND ? EVENT_UDP_SEND : EVENT_UDP_RECEIVE;
-	struct udp_event *e = new_event(type, sk);
 	struct runtime_config *rt = runtime_config();
 	struct fold_value add = {};
+	struct udp_event *e;
 	struct fold_key *k;
 	__u16 family, port;
 	__u8 addr[16];
 
-	if (!e || !rt || !d)
+	if (!rt || !d || counted_as_repeat(sk, type, dir, d, rt))
+		return;
+	e = new_event(type, sk);
+	if (!e)
 		return;
 	if (d->remote.family) {
 		e->key.family = d->remote.family;

@@ -1,9 +1,11 @@
-// Overhead on the traced workload: a connect/accept/close loop and an exec
-// loop, timed without probes, with bpfaudit, and with auditd holding
-// equivalent rules, in one run; the median of several rounds each.
+// Overhead on the traced workload, wall clock: a compiled 20,000-connection
+// loop (the server closes first) and a compiled 1,500-exec loop, with no
+// probes, with bpfaudit (default configuration) and with auditd holding
+// equivalent rules. The three are alternated round by round (the machine's
+// speed drifts), and each figure is the median of its rounds.
 import { withAuditd } from './auditd';
 import { acceptingCollector } from './collector';
-import { execLoopSeconds, loadScript, start } from './processes';
+import { runLoop } from './loops';
 import { startReceiver, stopReceiver } from './receiver_process';
 
 export interface WorkloadTimes {
@@ -14,6 +16,7 @@ export interface WorkloadTimes {
 export interface OverheadResult {
   connections: number;
   execs: number;
+  rounds: number;
   baseline: WorkloadTimes;
   bpfaudit: WorkloadTimes;
   auditd: WorkloadTimes;
@@ -21,40 +24,39 @@ export interface OverheadResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(port: number, connections: number, execs: number, rounds: number): Promise<WorkloadTimes> {
-  const c: number[] = [];
-  const e: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const loop = start([...loadScript('connect_loop'), '127.0.0.1', String(port), `count=${connections}`, '1']);
-    c.push((await loop.line()).seconds);
-    await loop.exited;
-    e.push(execLoopSeconds(execs));
-  }
-  return { connectSeconds: median(c), execSeconds: median(e) };
-}
-
 const AUDIT_RULE = ['-a', 'always,exit', '-F', 'arch=b64', '-S', 'connect', '-S', 'accept', '-S', 'accept4', '-S', 'execve', '-S', 'execveat', '-k', 'bpfaudit_bench'];
 
-export async function overhead(connections = 3000, execs = 500, rounds = 3): Promise<OverheadResult> {
-  const sink = start([...loadScript('sink'), '127.0.0.1']);
-  const { port } = await sink.line();
-  try {
-    const baseline = await measure(port, connections, execs, rounds);
-    const collector = await acceptingCollector();
-    const receiver = await startReceiver(collector.url);
-    const bpfaudit = await measure(port, connections, execs, rounds);
+type Condition = 'baseline' | 'bpfaudit' | 'auditd';
+
+/** Sets a condition up; resolves with its teardown. */
+async function enter(condition: Condition): Promise<() => Promise<void>> {
+  if (condition === 'baseline') return async () => {};
+  if (condition === 'auditd') return withAuditd([AUDIT_RULE]);
+  const collector = await acceptingCollector();
+  const receiver = await startReceiver(collector.url);
+  return async () => {
     await stopReceiver(receiver);
     collector.server.close();
-    const undo = await withAuditd([AUDIT_RULE]);
-    let auditd: WorkloadTimes;
-    try {
-      auditd = await measure(port, connections, execs, rounds);
-    } finally {
-      await undo();
+  };
+}
+
+export async function overhead(connections = 20_000, execs = 1_500, rounds = 7): Promise<OverheadResult> {
+  const times: Record<Condition, { connect: number[]; exec: number[] }> = {
+    baseline: { connect: [], exec: [] },
+    bpfaudit: { connect: [], exec: [] },
+    auditd: { connect: [], exec: [] },
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const condition of ['baseline', 'bpfaudit', 'auditd'] as const) {
+      const leave = await enter(condition);
+      try {
+        times[condition].connect.push(runLoop('connect', connections));
+        times[condition].exec.push(runLoop('exec', execs));
+      } finally {
+        await leave();
+      }
     }
-    return { connections, execs, baseline, bpfaudit, auditd };
-  } finally {
-    sink.proc.kill();
-    await sink.exited;
   }
+  const summary = (c: Condition): WorkloadTimes => ({ connectSeconds: median(times[c].connect), execSeconds: median(times[c].exec) });
+  return { connections, execs, rounds, baseline: summary('baseline'), bpfaudit: summary('bpfaudit'), auditd: summary('auditd') };
 }

@@ -1,5 +1,5 @@
 // Child processes of the benchmark: started, read, measured, ended.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,14 +43,6 @@ export function loadScript(name: string): string[] {
 export function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
-}
-
-/** Wall time of an exec loop: N runs of /bin/true from one shell. */
-export function execLoopSeconds(n: number): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/bin/sh', ['-c', `i=0; while [ $i -lt ${n} ]; do /bin/true; i=$((i+1)); done`], { stdio: 'ignore' });
-  if (r.status !== 0) throw new Error('the exec loop failed');
-  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 export async function until(test: () => boolean, ms: number, what: string): Promise<void> {

@@ -1,0 +1,25 @@
+// The benchmark's compiled workloads (c/loops.c), built once with the
+// system compiler into a temporary directory.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../paths';
+
+let built: string | undefined;
+
+function loopsBinary(): string {
+  if (built) return built;
+  const out = join(mkdtempSync(join(tmpdir(), 'bpfaudit-bench-')), 'loops');
+  execFileSync('cc', ['-O2', '-o', out, join(projectRoot(), 'receiver', 'src', 'bench', 'c', 'loops.c')]);
+  built = out;
+  return out;
+}
+
+export type Loop = 'connect' | 'exec' | 'udp' | 'unix';
+
+/** Runs a loop to completion; its own wall-clock seconds for the operations. */
+export function runLoop(loop: Loop, ops: number): number {
+  const out = execFileSync(loopsBinary(), [loop, String(ops)], { encoding: 'utf8' });
+  return (JSON.parse(out) as { seconds: number }).seconds;
+}
