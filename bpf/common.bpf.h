@@ -172,14 +172,25 @@ static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
+static __always_inline bool sock_kind_is(__u16 family, __u16 protocol, __u16 want_family, __u16 want_protocol)
+{
+	if (want_family == AF_INET)
+		return (family == AF_INET || family == AF_INET6) && protocol == want_protocol;
+	return family == want_family && protocol == want_protocol;
+}
+
+/* Whether sk is an inet socket of this protocol (sk of any provenance: read with CO-RE helpers). */
 static __always_inline bool is_inet_proto(const struct sock *sk, __u16 protocol)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	return BPF_CORE_READ(sk, sk_protocol) == protocol;
+	return sk && sock_kind_is(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), AF_INET, protocol);
 }
+
+/*
+ * The same test on a socket a tp_btf hook received as its argument (a BTF
+ * pointer): plain loads, no helper calls. Every send and receive on the host
+ * pays this early exit, so it must cost next to nothing.
+ */
+#define BTF_SOCK_IS(sk, family, protocol) sock_kind_is((sk)->__sk_common.skc_family, (sk)->sk_protocol, family, protocol)
 
 /* Local and remote address of a socket into 16-byte buffers (IPv4 in the first 4). */
 static __always_inline void read_sock_addrs(const struct sock *sk, __u16 family, __u8 *laddr, __u8 *raddr)

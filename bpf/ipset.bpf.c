@@ -79,8 +79,8 @@ const struct ipset_event *unused_ipset_event __attribute__((unused));
 
 static __always_inline bool is_nfnetlink(struct sock *sk)
 {
-	return sk && BPF_CORE_READ(sk, __sk_common.skc_family) == AF_NETLINK &&
-	       BPF_CORE_READ(sk, sk_protocol) == NETLINK_NETFILTER;
+	return sk && sock_kind_is(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), AF_NETLINK,
+				  NETLINK_NETFILTER);
 }
 
 /* The first iovec of a user msghdr: one is what netlink clients send; later ones are not parsed. */
@@ -206,7 +206,7 @@ int BPF_PROG(bpfaudit_ipset_send, struct sock *sk, int ret, int flags)
 	long nr;
 
 	/* every socket send on the host passes here: leave at once unless it is nfnetlink */
-	if (!is_nfnetlink(sk))
+	if (!BTF_SOCK_IS(sk, AF_NETLINK, NETLINK_NETFILTER))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	nr = SYSCALL_NR(regs);

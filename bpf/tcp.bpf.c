@@ -138,7 +138,7 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 	/* half the transitions of a connection (FIN_WAIT*, CLOSE_WAIT, LAST_ACK, ...) say nothing we record */
 	if (newstate != TCP_SYN_SENT && newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
 		return 0;
-	if (!is_tcp_inet(sk))
+	if (!BTF_SOCK_IS(sk, AF_INET, IPPROTO_TCP))
 		return 0;
 
 	if (newstate == TCP_SYN_SENT) {

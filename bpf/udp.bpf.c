@@ -328,7 +328,7 @@ int BPF_PROG(bpfaudit_udp_send, struct sock *sk, int ret, int flags)
 	struct datagrams d = {};
 
 	/* every socket send on the host passes here: leave at once unless it is UDP */
-	if (!is_inet_proto(sk, IPPROTO_UDP))
+	if (!BTF_SOCK_IS(sk, AF_INET, IPPROTO_UDP))
 		return 0;
 	take_remote(&d.remote);
 	d.count = ret < 0 ? 0 : 1;
@@ -343,7 +343,7 @@ int BPF_PROG(bpfaudit_udp_receive, struct sock *sk, int ret, int flags)
 {
 	struct datagrams d = {};
 
-	if (!is_inet_proto(sk, IPPROTO_UDP))
+	if (!BTF_SOCK_IS(sk, AF_INET, IPPROTO_UDP))
 		return 0;
 	take_remote(&d.remote);
 	/* an error (EAGAIN) is no datagram; a peek or an error-queue read takes none */
@@ -367,6 +367,13 @@ static __always_inline int on_exit_call(long ret)
 		return 0;
 	args = *a;
 	bpf_map_delete_elem(&udp_calls, &tid);
+	if (args.kind == CALL_CONNECT) {
+		/* marked by the cgroup hook, which has no descriptor: the syscall's own arguments */
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		args.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		args.uaddr = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	}
 	sk = sock_of_fd(current_task(), args.fd);
 	if (!sk || !is_inet_proto(sk, IPPROTO_UDP))
 		return 0;
@@ -383,11 +390,24 @@ int bpfaudit_enter_bind(struct trace_event_raw_sys_enter *ctx)
 	return save_call(CALL_BIND, ctx->args[0], ctx->args[1]);
 }
 
-SEC("tp/syscalls/sys_enter_connect")
-int bpfaudit_enter_connect(struct trace_event_raw_sys_enter *ctx)
+/*
+ * connect() is the hot call of every TCP client: rather than note every
+ * one at the syscall's entry, the cgroup hook (which runs only for inet
+ * sockets, in the caller, before the kernel connects) marks the UDP ones,
+ * and the exit looks for the mark.
+ */
+static __always_inline int mark_udp_connect(struct bpf_sock_addr *ctx)
 {
-	return save_call(CALL_CONNECT, ctx->args[0], ctx->args[1]);
+	if (ctx->protocol == IPPROTO_UDP)
+		save_call(CALL_CONNECT, 0, 0);
+	return 1;
 }
+
+SEC("cgroup/connect4")
+int bpfaudit_udp_connect4(struct bpf_sock_addr *ctx) { return mark_udp_connect(ctx); }
+
+SEC("cgroup/connect6")
+int bpfaudit_udp_connect6(struct bpf_sock_addr *ctx) { return mark_udp_connect(ctx); }
 
 SEC("tp/syscalls/sys_exit_bind")
 int bpfaudit_exit_bind(struct trace_event_raw_sys_exit *ctx) { return on_exit_call(ctx->ret); }

@@ -86,8 +86,8 @@ export interface RepeatSummary {
   a: bigint;
   /** UDP failed sends / TCP close bytes received */
   b: bigint;
-  /** CLOCK_BOOTTIME ns of the first occurrence: the link to its record */
-  firstKtimeNs: bigint;
+  /** the first occurrence's record Timestamp (Unix ns), as it was emitted: the link to it */
+  firstTimeUnixNs: bigint;
   windowMs: number;
 }
 

@@ -30,7 +30,7 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
   const udpPrograms: string[] = [];
   const pair = (call: string) => udpPrograms.push(`bpfaudit_enter_${call}`, `bpfaudit_exit_${call}`);
   if (udp.bind) pair('bind');
-  if (udp.connect) pair('connect');
+  if (udp.connect) udpPrograms.push('bpfaudit_udp_connect4', 'bpfaudit_udp_connect6', 'bpfaudit_exit_connect');
   // at the socket, whatever the path (syscalls, write/read, io_uring); the cgroup hooks name the remote end
   if (udp.send) udpPrograms.push('bpfaudit_udp_send', 'bpfaudit_udp_sendmsg4', 'bpfaudit_udp_sendmsg6');
   if (udp.receive) udpPrograms.push('bpfaudit_udp_receive', 'bpfaudit_udp_recvmsg4', 'bpfaudit_udp_recvmsg6');

@@ -300,9 +300,12 @@ export class Receiver {
     };
   }
 
-  private emit(ev: RecordEvent, ctx: MappingContext): void {
-    this.emitRecord(eventToLogRecord(ev, ctx));
+  /** Returns the record's Timestamp. */
+  private emit(ev: RecordEvent, ctx: MappingContext): bigint {
+    const record = eventToLogRecord(ev, ctx);
+    this.emitRecord(record);
     this.stats.emitted++;
+    return record.timeUnixNs;
   }
 
   private emitRecord(r: AuditLogRecord): void {
@@ -354,9 +357,11 @@ export class Receiver {
           this.containers.forget(ev.proc.pid);
           break;
         default:
-          this.emit(ev, ctx);
-          // the first of its window: a summary follows the window when there were repeats
-          if ('folding' in ev && ev.folding) this.folds.watch(ev);
+          {
+            const time = this.emit(ev, ctx);
+            // the first of its window: a summary follows the window when there were repeats
+            if ('folding' in ev && ev.folding) this.folds.watch(ev, time);
+          }
       }
     }
     const full = this.output.processors.filter((p) => !p.hasRoom());

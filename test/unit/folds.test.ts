@@ -28,13 +28,13 @@ function setup() {
 describe('Folds', () => {
   it('after a window with repeats, one summary with what followed the first, stamped at the window end', () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n));
+    flows.watch(first('a', 10n), 77n);
     table.set('a', { windowStartNs: 10n, count: 10_000n, a: 400_000n, b: 0n });
     flows.sweep(10n + W);
     expect(out).toEqual([]);
     flows.sweep(10n + W + G);
     expect(out).toHaveLength(1);
-    expect(out[0].repeat).toEqual({ count: 9_999n, a: 399_960n, b: 0n, firstKtimeNs: 10n, windowMs: 1000 });
+    expect(out[0].repeat).toEqual({ count: 9_999n, a: 399_960n, b: 0n, firstTimeUnixNs: 77n, windowMs: 1000 });
     expect(out[0].ktimeNs).toBe(10n + W);
     flows.sweep(10n + 5n * W);
     expect(out).toHaveLength(1);
@@ -43,7 +43,7 @@ describe('Folds', () => {
 
   it('a key seen once gives no summary', () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n));
+    flows.watch(first('a', 10n), 77n);
     table.set('a', { windowStartNs: 10n, count: 1n, a: 40n, b: 0n });
     flows.sweep(10n + W + G);
     expect(out).toEqual([]);
@@ -52,7 +52,7 @@ describe('Folds', () => {
 
   it('failed sends after the first are repeats too (they count in b, not in count)', () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n));
+    flows.watch(first('a', 10n), 77n);
     table.set('a', { windowStartNs: 10n, count: 1n, a: 40n, b: 2n });
     flows.sweep(10n + W + G);
     expect(out[0].repeat).toMatchObject({ count: 0n, a: 0n, b: 2n });
@@ -60,10 +60,10 @@ describe('Folds', () => {
 
   it("takes the totals from the kernel's flow-end record when a later datagram reopened the flow", () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n));
+    flows.watch(first('a', 10n), 77n);
     table.set('a', { windowStartNs: 2n * W, count: 1n, a: 40n, b: 0n });
     flows.end(end('a', { windowStartNs: 10n, count: 7n, a: 280n, b: 1n }));
-    flows.watch(first('a', 2n * W));
+    flows.watch(first('a', 2n * W), 77n);
     expect(out.map((r) => [r.repeat!.count, r.repeat!.a, r.repeat!.b])).toEqual([[6n, 240n, 1n]]);
     flows.sweep(2n * W + W + G);
     expect(out).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('Folds', () => {
 
   it('a window whose key the LRU evicted gives no summary and is counted', () => {
     const { out, flows } = setup();
-    flows.watch(first('gone', 10n));
+    flows.watch(first('gone', 10n), 77n);
     flows.sweep(10n + W + G);
     expect(out).toEqual([]);
     expect(flows.stats()).toMatchObject({ evicted: 1, closed: 1 });
@@ -79,7 +79,7 @@ describe('Folds', () => {
 
   it('gives up waiting for a flow-end that will never come (evicted, then reopened)', () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n));
+    flows.watch(first('a', 10n), 77n);
     table.set('a', { windowStartNs: 500n, count: 3n, a: 1n, b: 0n });
     flows.sweep(10n + W + G);
     flows.sweep(10n + W + 2n * G);
@@ -89,7 +89,7 @@ describe('Folds', () => {
 
   it('flush (shutdown) summarizes open windows with the repeats so far, stamped now', () => {
     const { table, out, flows } = setup();
-    flows.watch(first('a', 10n, 'udp.receive'));
+    flows.watch(first('a', 10n, 'udp.receive'), 77n);
     table.set('a', { windowStartNs: 10n, count: 4n, a: 160n, b: 0n });
     flows.flush(500n);
     expect(out[0]).toMatchObject({ kind: 'udp.receive', ktimeNs: 500n, repeat: { count: 3n, a: 120n } });
@@ -109,13 +109,13 @@ describe('UDP records', () => {
     expect(Object.keys(r.attributes).filter((k) => k.startsWith('bpfaudit.repeat.'))).toEqual([]);
   });
   it('the summary: the repeats, their bytes and errors, the window, and the first record\'s timestamp', () => {
-    const ev = { ...first('a', 10n, 'udp.send'), ktimeNs: 10n + W, repeat: { count: 9_999n, a: 399_960n, b: 2n, firstKtimeNs: 10n, windowMs: 1000 } };
+    const ev = { ...first('a', 10n, 'udp.send'), ktimeNs: 10n + W, repeat: { count: 9_999n, a: 399_960n, b: 2n, firstTimeUnixNs: BOOT_OFFSET_NS + 10n, windowMs: 1000 } };
     const r = eventToLogRecord(ev, ctx);
     expect(r.eventName).toBe('network.udp.send');
     expect(r.body).toBe('curl[4242] UDP send 0.0.0.0:5000 -> 10.0.0.53:53 (uid=1000) - repeated 9999 more times in 1.0s, bytes=399960 errors=2');
     expect(r.attributes).toMatchObject({
       'destination.port': 53, 'bpfaudit.repeat.count': 9_999, 'bpfaudit.repeat.bytes': 399_960, 'bpfaudit.repeat.errors': 2, 'bpfaudit.repeat.window_ms': 1000,
-      // the first record's Timestamp: boot offset + 10 ns
+      // the first record's Timestamp as it was emitted
       'bpfaudit.repeat.first_timestamp': '2023-11-14T22:13:20.000000010Z',
     });
     expect(r.attributes).not.toHaveProperty('bpfaudit.flow.datagrams');
@@ -146,7 +146,7 @@ describe('TCP summaries', () => {
     remoteAddress: '93.184.216.34', remotePort: 443, inbound: false, error: 0, durationNs: 0n, bytesSent: 0n, bytesReceived: 0n, noOwner: false, startUnknown: false,
   };
   it('leave out the ephemeral client port of the first connection, on either side', () => {
-    const repeat = { count: 999n, a: 0n, b: 0n, firstKtimeNs: 10n, windowMs: 10_000 };
+    const repeat = { count: 999n, a: 0n, b: 0n, firstTimeUnixNs: BOOT_OFFSET_NS + 10n, windowMs: 10_000 };
     const out = eventToLogRecord({ ...connect, repeat }, ctx);
     expect(out.body).toBe('curl[4242] TCP 10.0.0.5 -> 93.184.216.34:443 (uid=1000) - repeated 999 more times in 10.0s');
     expect(out.attributes).toMatchObject({ 'server.port': 443, 'network.peer.port': 443, 'bpfaudit.repeat.count': 999 });

@@ -32,6 +32,8 @@ export interface FoldsOptions<E> {
 interface Pending<E> {
   first: E;
   folding: Foldable;
+  /** the first record's Timestamp, kept as emitted (the boot-to-wall offset is re-read as time passes) */
+  firstTimeUnixNs: bigint;
   /** set when the kernel's map already holds a newer window: wait for the fold-end record */
   awaitingEndSince?: bigint;
 }
@@ -46,10 +48,10 @@ export class Folds<E extends { folding?: Foldable; repeat?: RepeatSummary }> {
 
   constructor(private readonly options: FoldsOptions<E>) {}
 
-  /** Watches the window of a first occurrence (which the caller emits as a record at once). */
-  watch(ev: E): void {
+  /** Watches the window of a first occurrence, which the caller emitted as a record stamped firstTimeUnixNs. */
+  watch(ev: E, firstTimeUnixNs: bigint): void {
     const folding = ev.folding!;
-    this.pending.set(pendingId(folding.foldKey, folding.fold.windowStartNs), { first: ev, folding });
+    this.pending.set(pendingId(folding.foldKey, folding.fold.windowStartNs), { first: ev, folding, firstTimeUnixNs });
   }
 
   /** A window the kernel closed because a later occurrence reopened its key. */
@@ -109,7 +111,7 @@ export class Folds<E extends { folding?: Foldable; repeat?: RepeatSummary }> {
     this.counts.summarized++;
     const windowNs = this.options.windowNs(p.first);
     const windowEnd = own.windowStartNs + windowNs;
-    const repeat: RepeatSummary = { count, a, b, firstKtimeNs: own.windowStartNs, windowMs: Number(windowNs / 1_000_000n) };
+    const repeat: RepeatSummary = { count, a, b, firstTimeUnixNs: p.firstTimeUnixNs, windowMs: Number(windowNs / 1_000_000n) };
     // stamped at the window's end, or now when a window is closed early
     this.options.emit({ ...p.first, ktimeNs: windowEnd < nowNs ? windowEnd : nowNs, repeat });
   }

@@ -168,7 +168,7 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
     // the repeats share the key (process, user, remote address, service port), not the client's ephemeral port
     delete a['client.port'];
     delete a[ev.inbound ? 'network.peer.port' : 'network.local.port'];
-    repeatAttributes(a, ev.repeat, ctx);
+    repeatAttributes(a, ev.repeat);
     if (ev.kind === 'tcp.close') {
       a['bpfaudit.repeat.bytes_sent'] = Number(ev.repeat.a);
       a['bpfaudit.repeat.bytes_received'] = Number(ev.repeat.b);
@@ -182,10 +182,10 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
 }
 
 /** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
-function repeatAttributes(a: Attributes, r: RepeatSummary, ctx: MappingContext): void {
+function repeatAttributes(a: Attributes, r: RepeatSummary): void {
   a['bpfaudit.repeat.count'] = Number(r.count);
   a['bpfaudit.repeat.window_ms'] = r.windowMs;
-  a['bpfaudit.repeat.first_timestamp'] = formatRfc3339Ns(toUnixNs(r.firstKtimeNs, ctx.clock));
+  a['bpfaudit.repeat.first_timestamp'] = formatRfc3339Ns(r.firstTimeUnixNs);
 }
 
 function udpRecord(ev: UdpEvent, ctx: MappingContext) {
@@ -201,7 +201,7 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext) {
     endpointAttributes(a, send ? 'source' : 'destination', ev.localAddress, ev.localPort);
     endpointAttributes(a, send ? 'destination' : 'source', ev.remoteAddress, ev.remotePort);
     if (ev.repeat) {
-      repeatAttributes(a, ev.repeat, ctx);
+      repeatAttributes(a, ev.repeat);
       a['bpfaudit.repeat.bytes'] = Number(ev.repeat.a);
       if (ev.repeat.b > 0n) a['bpfaudit.repeat.errors'] = Number(ev.repeat.b);
     } else if (ev.folding) {
