@@ -7,9 +7,9 @@ import type { Logger } from '@opentelemetry/api-logs';
 import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
 import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
-import { cachedBootClock, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
+import { cachedBootClock, formatRfc3339Ns, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { cgroup2Root, Containers } from './enrich/containers';
-import { EntityIds, hostBootSeed } from './enrich/identity';
+import { hostBootSeed, ProcessIdentities } from './enrich/identity';
 import { ProcessTable, type ProcessTableStats } from './enrich/process_table';
 import { KubernetesPods, podUidFromCgroupPath } from './enrich/kubernetes';
 import { UserNames } from './enrich/users';
@@ -97,7 +97,7 @@ export class Receiver {
   private readonly clock: BootClock;
   private readonly users = new UserNames();
   private readonly processes = new ProcessTable();
-  private readonly entityIds = new EntityIds(hostBootSeed());
+  private readonly identities: ProcessIdentities;
   private readonly containers = new Containers();
   private readonly pods: KubernetesPods | undefined;
   private readonly setTypes = new SetTypes();
@@ -119,6 +119,7 @@ export class Receiver {
   ) {
     this.output = this.buildOutput(config);
     this.clock = cachedBootClock(() => this.native.bootToRealtimeNs());
+    this.identities = new ProcessIdentities(hostBootSeed(), (startNs) => formatRfc3339Ns(toUnixNs(startNs, this.clock)));
     if (config.kubernetes.enabled) this.pods = new KubernetesPods(config.kubernetes.log_dir, config.kubernetes.node_name);
     this.folds = new Folds<Folded>({
       windowNs: (ev) => BigInt(ev.kind.startsWith('udp.') ? this.config.probes.udp.window_ms : this.config.dedup.window_ms) * 1_000_000n,
@@ -292,7 +293,7 @@ export class Receiver {
       observedUnixNs: toUnixNs(this.native.bootTimeNs(), this.clock),
       userName: (uid) => this.users.name(uid),
       executablePath: (pid) => this.processes.path(pid),
-      entityId: (pid, startNs, execId) => this.entityIds.of(pid, startNs, execId),
+      identity: (p) => this.identities.of(p),
       parentProcess: (ppid, startNs) => this.processes.parent(ppid, startNs),
       container: (p) => this.containerInfo(p.pid, p.cgroupId),
       maxArgs: this.config.probes.exec.max_args,

@@ -2,6 +2,7 @@
 // from our AuditLogRecord to the SDK's ReadableLogRecord shape.
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { formatRfc3339Ns } from '../../receiver/src/enrich/clock';
 import { toReadable } from '../../receiver/src/mapping/readable';
 import type { AuditLogRecord, MappingContext } from '../../receiver/src/mapping/event_to_logrecord';
 
@@ -14,7 +15,11 @@ export function testContext(over: Partial<MappingContext> = {}): MappingContext 
     observedUnixNs: OBSERVED_NS,
     userName: (uid) => ({ 0: 'root', 1000: 'alice' })[uid],
     executablePath: (pid) => (pid === 4242 ? '/usr/bin/curl' : undefined),
-    entityId: (pid, startNs, execId) => `id-${pid}-${startNs}-${execId}`,
+    identity: (p) => ({
+      entityId: `id-${p.pid}-${p.startNs}-${p.execId}`,
+      parentEntityId: `id-${p.ppid}-${p.parentStartNs}-${p.parentExecId}`,
+      creationTime: formatRfc3339Ns(BOOT_OFFSET_NS + p.startNs),
+    }),
     parentProcess: (ppid) => (ppid === 4200 ? { exe: '/usr/bin/bash', argv: ['-bash'] } : undefined),
     container: () => undefined,
     maxArgs: 64,

@@ -1,16 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { EntityIds, hostBootSeed } from '../../receiver/src/enrich/identity';
+import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
+import { entityId, hostBootSeed, ProcessIdentities } from '../../receiver/src/enrich/identity';
 import { ProcessTable } from '../../receiver/src/enrich/process_table';
 
 describe('process.entity_id', () => {
   it('is derived: two receivers (a restart, another exporter) agree; any part changed gives another id', () => {
-    const a = new EntityIds('machine/boot');
-    const b = new EntityIds('machine/boot');
-    const id = a.of(1201, 5_000_000_000n, 3n);
+    const id = entityId('machine/boot', 1201, 5_000_000_000n, 3n);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    expect(b.of(1201, 5_000_000_000n, 3n)).toBe(id);
-    const others = [a.of(1202, 5_000_000_000n, 3n), a.of(1201, 5_000_000_001n, 3n), a.of(1201, 5_000_000_000n, 4n), new EntityIds('machine/other-boot').of(1201, 5_000_000_000n, 3n)];
+    expect(entityId('machine/boot', 1201, 5_000_000_000n, 3n)).toBe(id);
+    const others = [
+      entityId('machine/boot', 1202, 5_000_000_000n, 3n),
+      entityId('machine/boot', 1201, 5_000_000_001n, 3n),
+      entityId('machine/boot', 1201, 5_000_000_000n, 4n),
+      entityId('machine/other-boot', 1201, 5_000_000_000n, 3n),
+    ];
     expect(new Set([id, ...others]).size).toBe(5);
+  });
+
+  it('is worked out once per program run: a new exec or a reused pid is a new identity', () => {
+    let made = 0;
+    const ids = new ProcessIdentities('machine/boot', (ns) => `t${ns}-${++made}`);
+    const first = ids.of(SAMPLE_PROC);
+    expect(ids.of({ ...SAMPLE_PROC })).toBe(first);
+    expect(first).toMatchObject({
+      entityId: entityId('machine/boot', SAMPLE_PROC.pid, SAMPLE_PROC.startNs, SAMPLE_PROC.execId),
+      parentEntityId: entityId('machine/boot', SAMPLE_PROC.ppid, SAMPLE_PROC.parentStartNs, SAMPLE_PROC.parentExecId),
+      creationTime: `t${SAMPLE_PROC.startNs}-1`,
+    });
+    const exec = ids.of({ ...SAMPLE_PROC, execId: SAMPLE_PROC.execId + 1n });
+    expect(exec.entityId).not.toBe(first.entityId);
+    expect(exec.parentEntityId).toBe(first.parentEntityId);
+    expect(ids.of({ ...SAMPLE_PROC, startNs: SAMPLE_PROC.startNs + 1n }).entityId).not.toBe(first.entityId);
+    expect(ids.of({ ...SAMPLE_PROC, ppid: 0 }).parentEntityId).toBeUndefined();
   });
 
   it('is seeded with this host and this boot', () => {

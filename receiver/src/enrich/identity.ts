@@ -3,9 +3,12 @@
 // record of it, every exporter and every restart of the receiver agree on.
 // It is derived, not counted: a hash of the host (machine id), the boot
 // (boot id: pids and start times begin again after a reboot), and what the
-// kernel says of the process.
+// kernel says of the process. Worked out once per program run and kept per
+// pid, with the parent's id and the creation time, until the pid runs
+// another program.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ProcInfo } from '../events';
 
 function readTrimmed(path: string): string {
   try {
@@ -20,23 +23,49 @@ export function hostBootSeed(): string {
   return `${readTrimmed('/etc/machine-id')}/${readTrimmed('/proc/sys/kernel/random/boot_id')}`;
 }
 
-export class EntityIds {
-  private readonly cache = new Map<string, string>();
+/** 32 hex digits: the first 128 bits of SHA-256(seed, pid, start, exec generation). */
+export function entityId(seed: string, pid: number, startNs: bigint, execId: bigint): string {
+  return createHash('sha256').update(`${seed}:${pid}:${startNs}:${execId}`).digest('hex').slice(0, 32);
+}
+
+export interface Identity {
+  entityId: string;
+  /** undefined for a process without a parent (pid 1, kernel threads' roots) */
+  parentEntityId: string | undefined;
+  /** RFC 3339 */
+  creationTime: string;
+}
+
+interface Entry extends Identity {
+  startNs: bigint;
+  execId: bigint;
+  parentExecId: bigint;
+}
+
+export class ProcessIdentities {
+  private readonly byPid = new Map<number, Entry>();
 
   constructor(
     private readonly seed: string,
+    /** the process's start (boot clock) as wall-clock RFC 3339 */
+    private readonly creationTime: (startNs: bigint) => string,
     private readonly capacity = 65536,
   ) {}
 
-  /** 32 hex digits: the first 128 bits of SHA-256(seed, pid, start, exec generation). */
-  of(pid: number, startNs: bigint, execId: bigint): string {
-    const key = `${pid}:${startNs}:${execId}`;
-    let id = this.cache.get(key);
-    if (id === undefined) {
-      id = createHash('sha256').update(`${this.seed}:${key}`).digest('hex').slice(0, 32);
-      if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, id);
-    }
-    return id;
+  of(p: ProcInfo): Identity {
+    const e = this.byPid.get(p.pid);
+    if (e && e.startNs === p.startNs && e.execId === p.execId && e.parentExecId === p.parentExecId) return e;
+    const fresh: Entry = {
+      entityId: entityId(this.seed, p.pid, p.startNs, p.execId),
+      parentEntityId: p.ppid > 0 ? entityId(this.seed, p.ppid, p.parentStartNs, p.parentExecId) : undefined,
+      creationTime: this.creationTime(p.startNs),
+      startNs: p.startNs,
+      execId: p.execId,
+      parentExecId: p.parentExecId,
+    };
+    this.byPid.delete(p.pid);
+    this.byPid.set(p.pid, fresh);
+    if (this.byPid.size > this.capacity) this.byPid.delete(this.byPid.keys().next().value as number);
+    return fresh;
   }
 }

@@ -3,6 +3,7 @@
 import type { ExecEvent, ExitEvent, IpsetEvent, ProcInfo, RecordEvent, RepeatSummary, TcpEvent, UdpEvent } from '../events';
 import type { BootClock } from '../enrich/clock';
 import { formatRfc3339Ns, toUnixNs } from '../enrich/clock';
+import type { Identity } from '../enrich/identity';
 import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
@@ -35,8 +36,8 @@ export interface MappingContext {
   observedUnixNs: bigint;
   userName(uid: number): string | undefined;
   executablePath(pid: number): string | undefined;
-  /** process.entity_id of a program run (pid, start, exec generation) */
-  entityId(pid: number, startNs: bigint, execId: bigint): string;
+  /** process.entity_id, the parent's, and the creation time of a program run */
+  identity(p: ProcInfo): Identity;
   /** the parent of an exec, when known: its binary and command line */
   parentProcess(ppid: number, startNs: bigint): { exe?: string; argv?: string[] } | undefined;
   container(proc: ProcInfo): ContainerInfo | undefined;
@@ -82,9 +83,10 @@ function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: Mappin
     'user.id': String(p.uid),
   };
   if (exePath) a['process.executable.path'] = exePath;
-  a['process.entity_id'] = ctx.entityId(p.pid, p.startNs, p.execId);
-  a['process.creation.time'] = formatRfc3339Ns(toUnixNs(p.startNs, ctx.clock));
-  if (p.ppid > 0) a['process.parent.entity_id'] = ctx.entityId(p.ppid, p.parentStartNs, p.parentExecId);
+  const id = ctx.identity(p);
+  a['process.entity_id'] = id.entityId;
+  a['process.creation.time'] = id.creationTime;
+  if (id.parentEntityId) a['process.parent.entity_id'] = id.parentEntityId;
   const name = ctx.userName(p.uid);
   if (name !== undefined) a['user.name'] = name;
   if (p.auid !== undefined) a['user.audit.id'] = String(p.auid);
