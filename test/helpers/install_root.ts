@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 
 export interface InstallRoot {
   root: string;
@@ -21,7 +21,13 @@ export function installRoot(name: string): InstallRoot {
   const root = mkdtempSync(join(tmpdir(), `bpfaudit-${name}-`));
   chmodSync(root, 0o755);
   for (const d of ['etc/bpfaudit', 'var/log', 'var/lib']) mkdirSync(join(root, d), { recursive: true, mode: 0o755 });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const remove = () => rmSync(root, { recursive: true, force: true });
+  // made inside a test: gone with it; made at a file's top level: gone with the file
+  try {
+    onTestFinished(remove);
+  } catch {
+    afterAll(remove);
+  }
   return {
     root,
     logDir: join(root, 'var/log/bpfaudit'),

@@ -1,7 +1,7 @@
 // The benchmark's compiled workloads (c/loops.c), built once with the
 // system compiler into a temporary directory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../paths';
@@ -10,7 +10,9 @@ let built: string | undefined;
 
 function loopsBinary(): string {
   if (built) return built;
-  const out = join(mkdtempSync(join(tmpdir(), 'bpfaudit-bench-')), 'loops');
+  const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'loops');
   execFileSync('cc', ['-O2', '-o', out, join(projectRoot(), 'receiver', 'src', 'bench', 'c', 'loops.c')]);
   built = out;
   return out;

@@ -1,6 +1,6 @@
 // bpfaudit itself as the benchmark runs it: the CLI, a config file, an OTLP
 // exporter to the bench's collector; its shutdown summary parsed.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../paths';
@@ -57,6 +57,8 @@ export async function startReceiver(collectorUrl: string, extraYaml: string[] = 
     ].join('\n'),
   );
   const child = start([process.execPath, join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config]);
+  // its config and spool go with it
+  void child.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   await until(() => child.stderr().includes('running'), 30_000, 'the receiver to start');
   return child;
 }
