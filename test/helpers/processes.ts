@@ -73,3 +73,17 @@ export function runProgram(file: string, args: string[], opts: { argv0?: string 
     child.on('exit', (code) => resolve({ pid: child.pid!, code }));
   });
 }
+
+/**
+ * Runs /bin/true PREFIX-NNNN for each number in [from, to), one after the
+ * other, gapMs apart: records a test can find by argv[1], in order.
+ */
+export async function markedExecs(prefix: string, from: number, to: number, gapMs: number): Promise<string[]> {
+  const markers: string[] = [];
+  for (let i = from; i < to; i++) {
+    markers.push(`${prefix}-${String(i).padStart(4, '0')}`);
+    await runProgram('/bin/true', [markers[markers.length - 1]]);
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+  }
+  return markers;
+}

@@ -14,7 +14,7 @@ import { Receiver } from '../../receiver/src/receiver';
 import { until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { OtlpTestServer } from '../helpers/otlp/otlp_server';
-import { runProgram } from '../helpers/processes';
+import { markedExecs, runProgram } from '../helpers/processes';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-delivery-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,16 +32,6 @@ function otlpConfig(url: string, spool: string): Config {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
-/** Runs /bin/true MARKER-i for i in [from, to), spaced, and returns the markers. */
-async function execs(prefix: string, from: number, to: number, gapMs: number): Promise<string[]> {
-  const markers: string[] = [];
-  for (let i = from; i < to; i++) {
-    markers.push(`${prefix}-${i}`);
-    await runProgram('/bin/true', [markers[markers.length - 1]]);
-    await sleep(gapMs);
-  }
-  return markers;
-}
 
 function arrivedMarkers(server: OtlpTestServer, prefix: string): string[] {
   return server.records
@@ -61,14 +51,14 @@ describeKernel('delivery while the collector is away', () => {
     const receiver = new Receiver(otlpConfig(url, join(dir, 'spool-a')), { onError: (e) => errors.push(e.message) });
     receiver.start();
     const prefix = `away${process.pid}`;
-    const first = await execs(prefix, 0, 10, 60);
+    const first = await markedExecs(prefix, 0, 10, 60);
     await until('the refusals', () => server.refusedAt.length >= 3);
     await server.stop(); // the collector goes away
-    const second = await execs(prefix, 10, 25, 60);
+    const second = await markedExecs(prefix, 10, 25, 60);
     await sleep(500);
     expect(receiver.statistics().exporters[0].otlp!.spool.batches).toBeGreaterThan(0);
     await server.start(port); // and comes back
-    const third = await execs(prefix, 25, 30, 60);
+    const third = await markedExecs(prefix, 25, 30, 60);
     const all = [...first, ...second, ...third];
     await until('every record at the collector', () => arrivedMarkers(server, prefix).length >= all.length, 15_000);
     const stats = await receiver.stop();
@@ -95,7 +85,7 @@ describeKernel('delivery while the collector is away', () => {
 
     const before = new Receiver(otlpConfig(url, spool));
     before.start();
-    const spooled = await execs(prefix, 0, 12, 40);
+    const spooled = await markedExecs(prefix, 0, 12, 40);
     await sleep(300);
     const stopped = await before.stop(); // shutdown timeout passes with the collector still away
     expect(stopped.exporters[0].otlp!.spool.batches).toBeGreaterThan(0);
@@ -104,7 +94,7 @@ describeKernel('delivery while the collector is away', () => {
     await server.start(port);
     const after = new Receiver(otlpConfig(url, spool));
     after.start();
-    const later = await execs(prefix, 12, 16, 40);
+    const later = await markedExecs(prefix, 12, 16, 40);
     await until('spooled and new records at the collector', () => arrivedMarkers(server, prefix).length >= spooled.length + later.length, 15_000);
     await after.stop();
     await server.stop();

@@ -11,7 +11,7 @@ import { projectRoot } from '../../receiver/src/paths';
 import { failingCli, startCli, until } from '../helpers/cli';
 import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
-import { runProgram } from '../helpers/processes';
+import { markedExecs } from '../helpers/processes';
 
 const NOBODY = 65534;
 const EXEC_ONLY = 'probes: { tcp: { connect: false, accept: false, close: false }, udp: { bind: false, connect: false, send: false, receive: false }, ipset: { enabled: false } }';
@@ -31,15 +31,6 @@ function jsonlMarkers(file: string, prefix: string): string[] {
     .filter((m) => typeof m === 'string' && m.startsWith(prefix));
 }
 
-async function execs(prefix: string, from: number, to: number, gapMs = 10): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = from; i < to; i++) {
-    out.push(`${prefix}-${String(i).padStart(3, '0')}`);
-    await runProgram('/bin/true', [out[out.length - 1]]);
-    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-  }
-  return out;
-}
 
 describeKernel('file exporters in an installation', () => {
   it('the shipped example writes both files after the switch to nobody, with the documented modes', async () => {
@@ -49,7 +40,7 @@ describeKernel('file exporters in an installation', () => {
     const cli = await startCli(cfg);
     expect(cli.stderr()).toContain('now running as nobody (uid 65534) without capabilities');
     const prefix = `installed${process.pid}`;
-    const markers = await execs(prefix, 0, 3);
+    const markers = await markedExecs(prefix, 0, 3, 10);
     const jsonl = join(host.logDir, 'audit.jsonl');
     const otlpJson = join(host.logDir, 'audit.otlp.json');
     await until('the records in the jsonl file', () => jsonlMarkers(jsonl, prefix).length === 3);
@@ -91,7 +82,7 @@ describeKernel('file exporters in an installation', () => {
     const cfg = host.config('bpfaudit.yaml', [EXEC_ONLY, `exporters: [ { type: file, path: "${file}" } ]`, 'limits: { flush_interval_ms: 50 }']);
     const cli = await startCli(cfg);
     const prefix = `rotate${process.pid}`;
-    const before = await execs(prefix, 0, 10);
+    const before = await markedExecs(prefix, 0, 10, 10);
     await until('the first records', () => jsonlMarkers(file, prefix).length === 10);
 
     const snippet = readFileSync(join(projectRoot(), 'deploy/logrotate/bpfaudit'), 'utf8')
@@ -103,7 +94,7 @@ describeKernel('file exporters in an installation', () => {
     expect(statSync(file).uid).toBe(NOBODY);
     expect(statSync(`${file}.1`).uid).toBe(NOBODY);
 
-    const after = await execs(prefix, 10, 20);
+    const after = await markedExecs(prefix, 10, 20, 10);
     await until('the later records in the new file', () => jsonlMarkers(file, prefix).length === 10);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
@@ -121,7 +112,7 @@ describeKernel('file exporters in an installation', () => {
       const cfg = host.config('bpfaudit.yaml', [EXEC_ONLY, `exporters: [ { type: file, path: "${file}" } ]`, 'limits: { flush_interval_ms: 50, stats_interval_ms: 500 }']);
       const cli = await startCli(cfg);
       const prefix = `full${process.pid}`;
-      const first = await execs(prefix, 0, 10);
+      const first = await markedExecs(prefix, 0, 10, 10);
       await until('the first records', () => jsonlMarkers(file, prefix).length === 10);
 
       // fill the file system to the last byte
@@ -134,14 +125,14 @@ describeKernel('file exporters in an installation', () => {
       } finally {
         closeSync(fd);
       }
-      const held = await execs(prefix, 10, 40);
+      const held = await markedExecs(prefix, 10, 40, 10);
       await until('the exporter to report the full disk', () => cli.stderr().includes('ENOSPC'));
       expect(cli.stderr()).toMatch(/holding \d+ records/);
       // long enough for bpfaudit.stats records (every 500 ms) to be made while records are held
       await new Promise((r) => setTimeout(r, 1500));
 
       unlinkSync(filler);
-      const later = await execs(prefix, 40, 50);
+      const later = await markedExecs(prefix, 40, 50, 10);
       const all = [...first, ...held, ...later];
       await until('every record in the file', () => jsonlMarkers(file, prefix).length >= all.length, 20_000);
       cli.child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { installRoot, type InstallRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import { decodeJson, decodeProtobuf, type DecodedLog } from '../helpers/otlp/otlp_decode';
 import { OtlpTestServer } from '../helpers/otlp/otlp_server';
-import { runProgram } from '../helpers/processes';
+import { markedExecs } from '../helpers/processes';
 
 const EXEC_ONLY = 'probes: { tcp: { connect: false, accept: false, close: false }, udp: { bind: false, connect: false, send: false, receive: false }, ipset: { enabled: false } }';
 
@@ -44,15 +44,6 @@ function spooled(host: InstallRoot, prefix: string): string[] {
     .flatMap((f) => markers(decodeSpoolFile(join(dir, f)), prefix));
 }
 
-async function execs(prefix: string, from: number, to: number, gapMs = 20): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = from; i < to; i++) {
-    out.push(`${prefix}-${String(i).padStart(4, '0')}`);
-    await runProgram('/bin/true', [out[out.length - 1]]);
-    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-  }
-  return out;
-}
 
 async function closedCollectorUrl(): Promise<{ server: OtlpTestServer; url: string; port: number }> {
   const server = new OtlpTestServer();
@@ -68,14 +59,14 @@ describeKernel('the OTLP spool in an installation', () => {
     const { server, url, port } = await closedCollectorUrl();
     const prefix = `switch${process.pid}`;
     const a = await startCli(otlpConfig(host, 'protobuf.yaml', url, 'http/protobuf'));
-    const first = await execs(prefix, 0, 10);
+    const first = await markedExecs(prefix, 0, 10, 20);
     await until('the records in the spool', () => spooled(host, prefix).length === 10);
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
 
     await server.start(port);
     const b = await startCli(otlpConfig(host, 'json.yaml', url, 'http/json'));
-    const later = await execs(prefix, 10, 14);
+    const later = await markedExecs(prefix, 10, 14, 20);
     await until('every record at the collector', () => markers(server.records, prefix).length >= 14, 15_000);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
@@ -98,11 +89,11 @@ describeKernel('the OTLP spool in an installation', () => {
       return { status: 400, body: 'proto: illegal wireType 7 for field logRecords' };
     };
     const cli = await startCli(otlpConfig(host, 'bpfaudit.yaml', url, 'http/protobuf'));
-    const before = await execs(prefix, 0, 5, 100);
+    const before = await markedExecs(prefix, 0, 5, 100);
     await until('the first records', () => markers(server.records, prefix).length === 5);
     refuse = true;
-    const during = await execs(prefix, 5, 10, 100);
-    const after = await execs(prefix, 10, 15, 100);
+    const during = await markedExecs(prefix, 5, 10, 100);
+    const after = await markedExecs(prefix, 10, 15, 100);
     await until('the later records', () => markers(server.records, prefix).includes(after[after.length - 1]), 10_000);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
@@ -133,7 +124,7 @@ describeKernel('the OTLP spool in an installation', () => {
     let running = true;
     const loads = Array.from({ length: 4 }, async (_, w) => {
       const made: string[] = [];
-      for (let i = 0; running && i < 2000; i++) made.push(...(await execs(`${prefix}-w${w}`, i, i + 1, 0)));
+      for (let i = 0; running && i < 2000; i++) made.push(...(await markedExecs(`${prefix}-w${w}`, i, i + 1, 0)));
       return made;
     });
     try {
