@@ -18,18 +18,21 @@ export function installAuditd(): void {
   }
 }
 
-/** Starts auditd with `rules` (auditctl argument lists); resolves with the function that stops it and restores the rules' absence. */
+/**
+ * Starts auditd with `rules` (auditctl "-a ..." argument lists); resolves
+ * with the function that stops it and deletes exactly those rules (the
+ * host's own rules are left as they were).
+ */
 export async function withAuditd(rules: string[][]): Promise<() => Promise<void>> {
   installAuditd();
   const enabledBefore = /^enabled (\d)/m.exec(auditctl(['-s']))?.[1] ?? '0';
   const daemon: ChildProcess = spawn('auditd', ['-n'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   if (daemon.exitCode !== null) throw new Error('auditd did not start');
-  auditctl(['-D']);
   for (const rule of rules) auditctl(rule);
   auditctl(['-e', '1']);
   return async () => {
-    auditctl(['-D']);
+    for (const rule of rules) auditctl(rule.map((a) => (a === '-a' ? '-d' : a)));
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));
     auditctl(['-e', enabledBefore]);
