@@ -346,6 +346,18 @@ static __always_inline void fold_key_of(struct fold_key *k, __u32 type, const st
 }
 
 /* add: this occurrence, with add->window_start = now. Global, like ignored(). */
+/* Counts add into the window f when that window is still open; true when it did. */
+static __always_inline bool fold_into_open(struct fold_value *f, const struct fold_value *add, __u64 window)
+{
+	if (!f || add->window_start - f->window_start >= window)
+		return false;
+	__sync_fetch_and_add(&f->count, add->count);
+	__sync_fetch_and_add(&f->a, add->a);
+	__sync_fetch_and_add(&f->b, add->b);
+	count(COUNTER_FOLDED);
+	return true;
+}
+
 __noinline int fold_occurrence(const struct fold_key *k, const struct fold_value *add, __u64 window)
 {
 	struct fold_value *f;
@@ -354,13 +366,8 @@ __noinline int fold_occurrence(const struct fold_key *k, const struct fold_value
 	if (!k || !add)
 		return FOLD_FIRST;
 	f = bpf_map_lookup_elem(&folds, k);
-	if (f && add->window_start - f->window_start < window) {
-		__sync_fetch_and_add(&f->count, add->count);
-		__sync_fetch_and_add(&f->a, add->a);
-		__sync_fetch_and_add(&f->b, add->b);
-		count(COUNTER_FOLDED);
+	if (fold_into_open(f, add, window))
 		return FOLD_COUNTED;
-	}
 	if (!f) {
 		bpf_map_update_elem(&folds, k, add, BPF_ANY);
 		return FOLD_FIRST;

@@ -188,6 +188,15 @@ struct datagrams {
  * emitted; a datagram after the window has ended first emits the closed
  * window's totals (fold end), then opens a new window.
  */
+/* What one call adds to its flow: datagrams, bytes, failed sends. */
+static __always_inline void flow_add(struct fold_value *add, const struct datagrams *d, __u64 now)
+{
+	add->window_start = now;
+	add->count = d->count;
+	add->a = d->bytes;
+	add->b = d->ret < 0 ? 1 : 0;
+}
+
 /*
  * A repeat of an open window is only counted: its fold key needs the pid,
  * the uid, the namespace and the remote end, not the whole process record.
@@ -198,11 +207,10 @@ static __always_inline bool counted_as_repeat(struct sock *sk, __u32 type, __u8 
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct proc_ctx who = {};
-	struct fold_value *f;
+	struct fold_value add = {};
 	struct fold_key k;
 	__u8 laddr[16], raddr[16];
 	__u16 family, port;
-	__u64 now;
 
 	who.pid = bpf_get_current_pid_tgid() >> 32;
 	who.uid = task->real_cred->uid.val;
@@ -217,15 +225,8 @@ static __always_inline bool counted_as_repeat(struct sock *sk, __u32 type, __u8 
 		read_sock_addrs(sk, family, laddr, raddr);
 	}
 	fold_key_of(&k, type, &who, family, raddr, port, 0, dir, UDP_FOLD_KEYS);
-	f = bpf_map_lookup_elem(&folds, &k);
-	now = bpf_ktime_get_boot_ns();
-	if (!f || now - f->window_start >= rt->udp_window_ns)
-		return false;
-	__sync_fetch_and_add(&f->count, d->count);
-	__sync_fetch_and_add(&f->a, d->bytes);
-	__sync_fetch_and_add(&f->b, d->ret < 0 ? 1 : 0);
-	count(COUNTER_FOLDED);
-	return true;
+	flow_add(&add, d, bpf_ktime_get_boot_ns());
+	return fold_into_open(bpf_map_lookup_elem(&folds, &k), &add, rt->udp_window_ns);
 }
 
 static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagrams *d)
@@ -256,10 +257,7 @@ static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagr
 	__builtin_memcpy(addr, e->key.addr, 16);
 	k = &e->key;
 	fold_key_of(k, type, &e->proc, family, addr, port, 0, dir, UDP_FOLD_KEYS);
-	add.window_start = e->hdr.ktime;
-	add.count = d->count;
-	add.a = d->bytes;
-	add.b = d->ret < 0 ? 1 : 0;
+	flow_add(&add, d, e->hdr.ktime);
 	e->flow = add;
 	if (fold_occurrence(k, &add, rt->udp_window_ns) == FOLD_COUNTED)
 		return;

@@ -11,6 +11,7 @@ import { LOCAL_RETRY } from '../../receiver/src/config/defaults';
 import { DeliveryProcessor } from '../../receiver/src/delivery/delivery_processor';
 import { OtlpClient, retryAfterMs } from '../../receiver/src/delivery/otlp_client';
 import { RetryableExportError } from '../../receiver/src/delivery/retryable';
+import { startTicks } from '../../receiver/src/host_files';
 import { Spool } from '../../receiver/src/delivery/spool';
 import { backoffMs } from '../../receiver/src/delivery/spool_sender';
 
@@ -93,9 +94,7 @@ describe('Spool', () => {
     new Spool(d, 1 << 20, false).close();
     const sleeper = spawn('sleep', ['30']);
     try {
-      const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8');
-      const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-      writeFileSync(join(d, 'lock'), `${sleeper.pid} ${started}\n`);
+      writeFileSync(join(d, 'lock'), `${sleeper.pid} ${startTicks(sleeper.pid!)}\n`);
       expect(() => new Spool(d, 1 << 20, false)).toThrow(`spool ${d} is in use by another bpfaudit (pid ${sleeper.pid})`);
     } finally {
       sleeper.kill();

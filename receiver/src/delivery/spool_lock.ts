@@ -6,6 +6,7 @@
 // exporters before the old ones shut down).
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startTicks } from '../host_files';
 
 export class SpoolLockedError extends Error {
   constructor(
@@ -19,18 +20,7 @@ export class SpoolLockedError extends Error {
 
 const held = new Map<string, number>();
 
-/** The kernel's start time of a process (clock ticks since boot), undefined when it is gone. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the fields after the parenthesised comm, which may itself hold spaces or ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-const ME = `${process.pid} ${startTime(process.pid)}\n`;
+const ME = `${process.pid} ${startTicks(process.pid)}\n`;
 
 /** Takes the lock of `dir`; returns its release. Throws SpoolLockedError while a live process holds it. */
 export function lockSpool(dir: string): () => void {
@@ -45,7 +35,7 @@ export function lockSpool(dir: string): () => void {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const [pid, started] = readFileSync(file, 'utf8').trim().split(' ');
-      if (Number(pid) !== process.pid && startTime(Number(pid)) === started) throw new SpoolLockedError(dir, Number(pid));
+      if (Number(pid) !== process.pid && String(startTicks(Number(pid))) === started) throw new SpoolLockedError(dir, Number(pid));
       unlinkSync(file); // stale: its holder is gone
     }
   }

@@ -7,20 +7,12 @@
 // pid, with the parent's id and the creation time, until the pid runs
 // another program.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ProcInfo } from '../events';
-
-function readTrimmed(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
+import { readTrimmed } from '../host_files';
 
 /** The host and boot every id is derived under; read once (both files are world-readable). */
 export function hostBootSeed(): string {
-  return `${readTrimmed('/etc/machine-id')}/${readTrimmed('/proc/sys/kernel/random/boot_id')}`;
+  return `${readTrimmed('/etc/machine-id') ?? ''}/${readTrimmed('/proc/sys/kernel/random/boot_id') ?? ''}`;
 }
 
 /** 32 hex digits: the first 128 bits of SHA-256(seed, pid, start, exec generation). */

@@ -5,6 +5,7 @@
 // records that do not carry it (network) and the parent of an exec.
 // Bounded (oldest entries go first), forgotten at exit.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { startTicks } from '../host_files';
 
 /** USER_HZ: /proc/<pid>/stat gives start times in these ticks (nsec_to_clock_t). */
 const NS_PER_TICK = 10_000_000n;
@@ -24,8 +25,8 @@ export interface ProcessTableStats {
 
 function readProc(pid: number): ProcessEntry | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const startTicks = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const ticks = startTicks(pid);
+    if (ticks === undefined) return undefined;
     let exe: string | undefined;
     let argv: string[] | undefined;
     try {
@@ -39,7 +40,7 @@ function readProc(pid: number): ProcessEntry | undefined {
     } catch {
       argv = undefined;
     }
-    return { startTicks, exe, argv };
+    return { startTicks: ticks, exe, argv };
   } catch {
     return undefined;
   }

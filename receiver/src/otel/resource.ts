@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { arch, hostname, release } from 'node:os';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { projectRoot } from '../paths';
+import { readTrimmed } from '../host_files';
 
 type Attrs = Record<string, string | number | boolean>;
 
@@ -24,14 +25,6 @@ export function parseResourceAttributes(raw: string | undefined): Attrs {
     }
   }
   return out;
-}
-
-function readTrimmed(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 let version: string | undefined;
