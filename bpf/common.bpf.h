@@ -150,6 +150,16 @@ static __always_inline void fill_proc(struct proc_ctx *p)
 		p->tty[0] = 0;
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * A kernel pointer of any provenance (a probe read, a raw tracepoint
+ * argument) typed for the verifier, so that its fields are plain loads (a
+ * fault reads as zero) instead of one bpf_probe_read_kernel call each. The
+ * cast itself is free: the verifier turns it into a register move.
+ */
+#define kernel_view(ptr, type) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
 static __always_inline struct task_struct *current_task(void)
 {
 	return (struct task_struct *)bpf_get_current_task();
@@ -158,18 +168,18 @@ static __always_inline struct task_struct *current_task(void)
 /* The sock behind a file descriptor of the current task, or NULL. */
 static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	const struct fdtable *fdt = kernel_view(task, struct task_struct)->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *file = NULL;
-	struct socket *sock;
+	const struct socket *sock;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sock = kernel_view(kernel_view(file, struct file)->private_data, struct socket);
+	return sock ? sock->sk : NULL;
 }
 
 static __always_inline bool sock_kind_is(__u16 family, __u16 protocol, __u16 want_family, __u16 want_protocol)
@@ -179,10 +189,12 @@ static __always_inline bool sock_kind_is(__u16 family, __u16 protocol, __u16 wan
 	return family == want_family && protocol == want_protocol;
 }
 
-/* Whether sk is an inet socket of this protocol (sk of any provenance: read with CO-RE helpers). */
+/* Whether sk (of any provenance) is an inet socket of this protocol. */
 static __always_inline bool is_inet_proto(const struct sock *sk, __u16 protocol)
 {
-	return sk && sock_kind_is(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), AF_INET, protocol);
+	const struct sock *s = kernel_view(sk, struct sock);
+
+	return sk && sock_kind_is(s->__sk_common.skc_family, s->sk_protocol, AF_INET, protocol);
 }
 
 /*
@@ -195,21 +207,27 @@ static __always_inline bool is_inet_proto(const struct sock *sk, __u16 protocol)
 /* Local and remote address of a socket into 16-byte buffers (IPv4 in the first 4). */
 static __always_inline void read_sock_addrs(const struct sock *sk, __u16 family, __u8 *laddr, __u8 *raddr)
 {
-	__builtin_memset(laddr, 0, 16);
-	__builtin_memset(raddr, 0, 16);
+	const struct sock_common *c = &kernel_view(sk, struct sock)->__sk_common;
+	__u32 l[4] = {}, r[4] = {};
+	int i;
+
 	if (family == AF_INET) {
-		bpf_core_read(laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(raddr, 4, &sk->__sk_common.skc_daddr);
+		l[0] = c->skc_rcv_saddr;
+		r[0] = c->skc_daddr;
 	} else {
-		bpf_core_read(laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(raddr, 16, &sk->__sk_common.skc_v6_daddr);
+		for (i = 0; i < 4; i++) {
+			l[i] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+			r[i] = c->skc_v6_daddr.in6_u.u6_addr32[i];
+		}
 	}
+	__builtin_memcpy(laddr, l, 16);
+	__builtin_memcpy(raddr, r, 16);
 }
 
 /* Not skc_num: once a socket is closing, the kernel has released and zeroed it. */
 static __always_inline __u16 sock_local_port(const struct sock *sk)
 {
-	return __builtin_bswap16(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	return __builtin_bswap16(kernel_view(sk, struct inet_sock)->inet_sport);
 }
 
 static __always_inline struct runtime_config *runtime_config(void)

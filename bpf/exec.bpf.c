@@ -58,19 +58,20 @@ int bpfaudit_enter_execveat(void *ctx)
  * inode has an upper dentry: the file was written or changed in the
  * container, not taken from its image).
  */
-static __always_inline void exe_kind(struct exec_event *e, struct dentry *dentry, struct vfsmount *vfsmnt)
+static __always_inline void exe_kind(struct exec_event *e, const struct dentry *dentry,
+				     const struct vfsmount *vfsmnt)
 {
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	const struct dentry *parent = dentry->d_parent;
 
-	if (dentry == parent && dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+	if (dentry == parent && dentry != vfsmnt->mnt_root)
 		e->flags |= FLAG_EXE_FILELESS;
-	else if (!BPF_CORE_READ(dentry, d_hash.pprev))
+	else if (!dentry->d_hash.pprev)
 		e->flags |= FLAG_EXE_DELETED;
-	if (BPF_CORE_READ(dentry, d_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
-		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-		struct ovl_inode *oi = container_of(inode, struct ovl_inode, vfs_inode);
+	if (dentry->d_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+		const struct ovl_inode *oi = kernel_view(container_of(dentry->d_inode, struct ovl_inode, vfs_inode),
+							 struct ovl_inode);
 
-		if (BPF_CORE_READ(oi, __upperdentry))
+		if (oi->__upperdentry)
 			e->flags |= FLAG_EXE_OVERLAY_UPPER;
 	}
 }
@@ -80,7 +81,7 @@ static __always_inline void exe_kind(struct exec_event *e, struct dentry *dentry
  * start offset is the only thing user space needs. Crosses mount points up to
  * the root of the task's mount namespace.
  */
-static __always_inline void read_exe_path(struct exec_event *e, struct file *file)
+static __always_inline void read_exe_path(struct exec_event *e, const struct file *file)
 {
 	/*
 	 * The offset lives in the map value and is reloaded each step: the
@@ -88,32 +89,32 @@ static __always_inline void read_exe_path(struct exec_event *e, struct file *fil
 	 * constant per iteration, so its states merge and the loop verifies.
 	 */
 	volatile __u16 *off = &e->exe_off;
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	const struct dentry *dentry = file->f_path.dentry;
+	const struct vfsmount *vfsmnt = file->f_path.mnt;
+	const struct mount *mnt = kernel_view(container_of(vfsmnt, struct mount, mnt), struct mount);
 	int i;
 
 	*off = BPFAUDIT_EXE_LEN;
 	exe_kind(e, dentry, vfsmnt);
 	for (i = 0; i < PATH_MAX_DEPTH; i++) {
-		struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		const struct dentry *root = vfsmnt->mnt_root;
+		const struct dentry *parent = dentry->d_parent;
 		const unsigned char *name;
 		__u32 len, pos;
 
 		/* a pseudo file (memfd) is its own parent: its one name is the whole path */
 		if ((dentry == root || dentry == parent) && !(i == 0 && (e->flags & FLAG_EXE_FILELESS))) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			const struct mount *up = mnt->mnt_parent;
 
 			if (up == mnt)
 				break;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			dentry = mnt->mnt_mountpoint;
 			mnt = up;
 			vfsmnt = &up->mnt;
 			continue;
 		}
-		len = BPF_CORE_READ(dentry, d_name.len);
-		name = BPF_CORE_READ(dentry, d_name.name);
+		len = dentry->d_name.len;
+		name = dentry->d_name.name;
 		if (len > NAME_MAX_LEN)
 			len = NAME_MAX_LEN;
 		pos = *off;
@@ -145,7 +146,7 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 {
 	__u32 zero = 0, tid = old_pid;
 	struct exec_event *e = bpf_map_lookup_elem(&exec_scratch, &zero);
-	struct mm_struct *mm;
+	const struct mm_struct *mm;
 	char *old_comm;
 	__u64 arg_start, arg_end, size;
 	__u32 len = 0;
@@ -162,11 +163,11 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 	} else {
 		__builtin_memcpy(e->old_comm, e->proc.comm, BPFAUDIT_COMM_LEN);
 	}
-	read_exe_path(e, BPF_CORE_READ(bprm, file));
+	read_exe_path(e, kernel_view(bprm->file, struct file));
 
-	mm = BPF_CORE_READ(task, mm);
-	arg_start = BPF_CORE_READ(mm, arg_start);
-	arg_end = BPF_CORE_READ(mm, arg_end);
+	mm = kernel_view(task->mm, struct mm_struct);
+	arg_start = mm->arg_start;
+	arg_end = mm->arg_end;
 	size = arg_end > arg_start ? arg_end - arg_start : 0;
 	e->args_size = size;
 	if (capture_args && size) {
@@ -193,12 +194,12 @@ int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 	struct exit_event e = {};
 
 	/* one record per process: only when the last thread of the group leaves */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+	if (task->signal->live.counter != 0)
 		return 0;
 	fill_proc(&e.proc);
 	if (ignored(EVENT_EXIT, &e.proc, NULL))
 		return 0;
-	e.exit_code = BPF_CORE_READ(task, exit_code);
+	e.exit_code = task->exit_code;
 	e.pad0 = 0;
 	fill_header(&e.hdr, EVENT_EXIT, sizeof(e));
 	emit(&e, sizeof(e), EVENT_EXIT);

@@ -79,7 +79,7 @@ const struct ipset_event *unused_ipset_event __attribute__((unused));
 
 static __always_inline bool is_nfnetlink(struct sock *sk)
 {
-	return sk && sock_kind_is(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), AF_NETLINK,
+	return sk && sock_kind_is(kernel_view(sk, struct sock)->__sk_common.skc_family, kernel_view(sk, struct sock)->sk_protocol, AF_NETLINK,
 				  NETLINK_NETFILTER);
 }
 

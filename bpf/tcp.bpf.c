@@ -41,16 +41,16 @@ static __always_inline bool is_tcp_inet(const struct sock *sk)
 
 static __always_inline bool fin_received(const struct sock *sk)
 {
-	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	unsigned long flags = kernel_view(sk, struct sock)->__sk_common.skc_flags;
 
 	return flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
 }
 
 static __always_inline void fill_tuple(struct tcp_event *e, const struct sock *sk)
 {
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->family = kernel_view(sk, struct sock)->__sk_common.skc_family;
 	e->lport = sock_local_port(sk);
-	e->rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->rport = __builtin_bswap16(kernel_view(sk, struct sock)->__sk_common.skc_dport);
 	read_sock_addrs(sk, e->family, e->laddr, e->raddr);
 }
 
@@ -86,17 +86,17 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	e->bytes_sent = 0;
 	e->bytes_received = 0;
 	if (type == EVENT_TCP_CLOSE) {
-		const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+		const struct tcp_sock *tp = kernel_view(sk, struct tcp_sock);
 
 		e->duration_ns = o->established_ns ? e->hdr.ktime - o->established_ns : 0;
 		/* payload only: bytes_acked would count SYN and FIN, bytes_sent counts retransmits */
-		e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+		e->bytes_sent = tp->bytes_sent - tp->bytes_retrans;
 		/*
 		 * rcv_nxt, and so bytes_received, advanced by one for a FIN taken
 		 * in order. Only tcp_fin() sets SOCK_DONE; RCV_SHUTDOWN is also set
 		 * by our own close() or shutdown(SHUT_RD), with no FIN received.
 		 */
-		e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+		e->bytes_received = tp->bytes_received;
 		if (fin_received(sk) && e->bytes_received)
 			e->bytes_received -= 1;
 	}
@@ -124,7 +124,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 static __always_inline void emit_unowned(__u32 type, const struct sock *sk, struct sock_owner *o,
 					 __u32 error, __u32 flags)
 {
-	o->proc.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	o->proc.netns = kernel_view(sk, struct sock)->__sk_common.skc_net.net->ns.inum;
 	count(COUNTER_NO_OWNER + type);
 	emit_tcp(type, sk, o, error, flags | TCP_FLAG_NO_OWNER);
 }
@@ -186,13 +186,13 @@ int BPF_PROG(bpfaudit_tcp_state, const struct sock *sk, const int oldstate, cons
 
 		/* a connection that predates the probes (or an evicted entry); a listener's close is not one */
 		if (oldstate == TCP_SYN_SENT && emit_connect)
-			emit_unowned(EVENT_TCP_CONNECT, sk, &fresh, BPF_CORE_READ(sk, sk_err) ?: ECONNABORTED, 0);
+			emit_unowned(EVENT_TCP_CONNECT, sk, &fresh, kernel_view(sk, struct sock)->sk_err ?: ECONNABORTED, 0);
 		else if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV && oldstate != TCP_LISTEN && emit_close)
 			emit_unowned(EVENT_TCP_CLOSE, sk, &fresh, 0, TCP_FLAG_START_UNKNOWN);
 		return 0;
 	}
 	if (oldstate == TCP_SYN_SENT) {
-		__u32 err = BPF_CORE_READ(sk, sk_err);
+		__u32 err = kernel_view(sk, struct sock)->sk_err;
 
 		if (emit_connect)
 			emit_tcp(EVENT_TCP_CONNECT, sk, o, err ? err : ECONNABORTED, 0);

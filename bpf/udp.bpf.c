@@ -99,8 +99,8 @@ static __always_inline struct udp_event *new_event(__u32 type, struct sock *sk)
 	__builtin_memset(&e->key, 0, sizeof(e->key));
 	__builtin_memset(&e->flow, 0, sizeof(e->flow));
 	e->key.type = type;
-	e->key.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->key.port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->key.family = kernel_view(sk, struct sock)->__sk_common.skc_family;
+	e->key.port = __builtin_bswap16(kernel_view(sk, struct sock)->__sk_common.skc_dport);
 	read_sock_addrs(sk, e->key.family, e->laddr, raddr);
 	__builtin_memcpy(e->key.addr, raddr, 16);
 	e->lport = sock_local_port(sk);
@@ -220,8 +220,8 @@ static __always_inline bool counted_as_repeat(struct sock *sk, __u32 type, __u8 
 		port = d->remote.port;
 		__builtin_memcpy(raddr, d->remote.addr, 16);
 	} else {
-		family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		family = kernel_view(sk, struct sock)->__sk_common.skc_family;
+		port = __builtin_bswap16(kernel_view(sk, struct sock)->__sk_common.skc_dport);
 		read_sock_addrs(sk, family, laddr, raddr);
 	}
 	fold_key_of(&k, type, &who, family, raddr, port, 0, dir, UDP_FOLD_KEYS);

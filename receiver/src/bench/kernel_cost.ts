@@ -15,6 +15,8 @@ import { startReceiver, stopReceiver } from './receiver_process';
 export interface ProgramCost {
   program: string;
   nsPerOp: number;
+  /** how often it ran per operation: the fixed cost of a run is paid this many times */
+  runsPerOp: number;
 }
 
 export interface KernelCost {
@@ -44,7 +46,7 @@ function measure(workload: string, ops: number, run: () => void): KernelCost {
     const ns = a.ns - (before.get(program)?.ns ?? 0);
     if (a.runs === (before.get(program)?.runs ?? 0)) continue;
     total += ns;
-    programs.push({ program, nsPerOp: ns / ops });
+    programs.push({ program, nsPerOp: ns / ops, runsPerOp: (a.runs - (before.get(program)?.runs ?? 0)) / ops });
   }
   programs.sort((x, y) => y.nsPerOp - x.nsPerOp);
   return { workload, ops, nsPerOp: total / ops, programs };

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const targets: Record<string, string> = { TCP: '<= 1,500 ns', exec: '<= 3,000 ns', UDP: '<= 1,000 ns', unix: '<= 300 ns' };
   for (const c of costs) {
     say(`BPF time per ${c.workload}`, `${fmt(c.nsPerOp)} ns`, targets[c.workload.split(' ')[0]] ?? '');
-    say('  top programs', c.programs.slice(0, 4).map((p) => `${p.program} ${fmt(p.nsPerOp)}`).join(', '));
+    say('  top programs', c.programs.slice(0, 4).map((p) => `${p.program} ${fmt(p.nsPerOp)} (${p.runsPerOp.toFixed(1)} runs)`).join(', '));
   }
 
   const o = await overhead();
