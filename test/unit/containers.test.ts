@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,13 +41,33 @@ describe('cgroup2Root', () => {
   });
 });
 
+const V1_ONLY = '25 23 0:22 / /sys/fs/cgroup/memory rw,nosuid shared:10 - cgroup cgroup rw,memory';
+
 describe('Containers', () => {
+  it('on a cgroup v2 host, reads /proc only for a cgroup id the walk cannot resolve', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'bpfaudit-proc-'));
+    const cg = mkdtempSync(join(tmpdir(), 'bpfaudit-cg-'));
+    try {
+      mkdirSync(join(cg, 'system.slice'));
+      mkdirSync(join(proc, '77'));
+      writeFileSync(join(proc, '77', 'cgroup'), `0::/docker/${ID}\n`);
+      const c = new Containers(`35 30 0:31 / ${cg} rw - cgroup2 cgroup2 rw`, proc);
+      const hostCgroup = statSync(join(cg, 'system.slice'), { bigint: true }).ino;
+      expect(c.describe(77, hostCgroup)).toBeUndefined(); // resolved to a host path: /proc not read
+      expect(c.describe(77, 999_999_999n)?.id).toBe(ID); // unknown id: /proc answers
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+      rmSync(cg, { recursive: true, force: true });
+    }
+  });
+
+
   it('falls back to /proc/<pid>/cgroup and forgets a pid on exit', () => {
     const proc = mkdtempSync(join(tmpdir(), 'bpfaudit-proc-'));
     try {
       mkdirSync(join(proc, '77'));
       writeFileSync(join(proc, '77', 'cgroup'), `12:memory:/docker/${ID}\n0::/\n`);
-      const c = new Containers(undefined, proc);
+      const c = new Containers(V1_ONLY, proc);
       expect(c.describe(77, 1n)?.id).toBe(ID);
       rmSync(join(proc, '77'), { recursive: true });
       expect(c.describe(77, 1n)?.id).toBe(ID); // cached while the process lives

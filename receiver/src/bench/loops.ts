@@ -18,7 +18,7 @@ function loopsBinary(): string {
   return out;
 }
 
-export type Loop = 'connect' | 'exec' | 'udp' | 'unix';
+export type Loop = 'connect' | 'exec' | 'udp' | 'unix' | 'syscall';
 
 /** Runs a loop to completion; its own wall-clock seconds for the operations. */
 export function runLoop(loop: Loop, ops: number): number {

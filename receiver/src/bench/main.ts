@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   say('overhead, compiled connect loop: auditd (connect, accept, accept4, execve, execveat rules)', pct(o.auditd.connectSeconds, o.baseline.connectSeconds));
   say(`overhead, compiled exec loop (${fmt(o.execs)} execs): bpfaudit`, pct(o.bpfaudit.execSeconds, o.baseline.execSeconds), '<= 3%, below auditd');
   say('overhead, compiled exec loop: auditd', pct(o.auditd.execSeconds, o.baseline.execSeconds));
+  say(`an unrecorded syscall (getppid, ${fmt(o.syscalls)} calls): no probes / bpfaudit / auditd`, [o.baseline, o.bpfaudit, o.auditd].map((t) => `${fmt(t.syscallNs)} ns`).join(' / '));
   say('  bpfaudit against auditd: connect loop / exec loop', `${vs(o.bpfaudit.connectSeconds, o.auditd.connectSeconds)} / ${vs(o.bpfaudit.execSeconds, o.auditd.execSeconds)}`);
   say('  baseline times: connect loop / exec loop', `${o.baseline.connectSeconds.toFixed(3)} s / ${o.baseline.execSeconds.toFixed(3)} s`);
 

@@ -1,7 +1,8 @@
 // Overhead on the traced workload, wall clock: a compiled 20,000-connection
-// loop (the server closes first) and a compiled 1,500-exec loop, with no
-// probes, with bpfaudit (default configuration) and with auditd holding
-// equivalent rules. The three are alternated round by round (the machine's
+// loop (the server closes first), a compiled 1,500-exec loop and 2,000,000
+// getppid() calls (a syscall nobody records: what every other syscall on the
+// host pays), with no probes, with bpfaudit (default configuration) and with
+// auditd holding equivalent rules. The three are alternated round by round (the machine's
 // speed drifts), and each figure is the median of its rounds.
 import { withAuditd } from './auditd';
 import { acceptingCollector } from './collector';
@@ -11,11 +12,14 @@ import { startReceiver, stopReceiver } from './receiver_process';
 export interface WorkloadTimes {
   connectSeconds: number;
   execSeconds: number;
+  /** nanoseconds per getppid() */
+  syscallNs: number;
 }
 
 export interface OverheadResult {
   connections: number;
   execs: number;
+  syscalls: number;
   rounds: number;
   baseline: WorkloadTimes;
   bpfaudit: WorkloadTimes;
@@ -40,11 +44,11 @@ async function enter(condition: Condition): Promise<() => Promise<void>> {
   };
 }
 
-export async function overhead(connections = 20_000, execs = 1_500, rounds = 7): Promise<OverheadResult> {
-  const times: Record<Condition, { connect: number[]; exec: number[] }> = {
-    baseline: { connect: [], exec: [] },
-    bpfaudit: { connect: [], exec: [] },
-    auditd: { connect: [], exec: [] },
+export async function overhead(connections = 20_000, execs = 1_500, rounds = 7, syscalls = 2_000_000): Promise<OverheadResult> {
+  const times: Record<Condition, { connect: number[]; exec: number[]; syscall: number[] }> = {
+    baseline: { connect: [], exec: [], syscall: [] },
+    bpfaudit: { connect: [], exec: [], syscall: [] },
+    auditd: { connect: [], exec: [], syscall: [] },
   };
   for (let round = 0; round < rounds; round++) {
     for (const condition of ['baseline', 'bpfaudit', 'auditd'] as const) {
@@ -52,11 +56,16 @@ export async function overhead(connections = 20_000, execs = 1_500, rounds = 7):
       try {
         times[condition].connect.push(runLoop('connect', connections));
         times[condition].exec.push(runLoop('exec', execs));
+        times[condition].syscall.push((runLoop('syscall', syscalls) / syscalls) * 1e9);
       } finally {
         await leave();
       }
     }
   }
-  const summary = (c: Condition): WorkloadTimes => ({ connectSeconds: median(times[c].connect), execSeconds: median(times[c].exec) });
-  return { connections, execs, rounds, baseline: summary('baseline'), bpfaudit: summary('bpfaudit'), auditd: summary('auditd') };
+  const summary = (c: Condition): WorkloadTimes => ({
+    connectSeconds: median(times[c].connect),
+    execSeconds: median(times[c].exec),
+    syscallNs: median(times[c].syscall),
+  });
+  return { connections, execs, syscalls, rounds, baseline: summary('baseline'), bpfaudit: summary('bpfaudit'), auditd: summary('auditd') };
 }

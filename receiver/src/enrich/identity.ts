@@ -49,7 +49,7 @@ export class ProcessIdentities {
     if (e && e.startNs === p.startNs && e.execId === p.execId && e.parentExecId === p.parentExecId) return e;
     const fresh: Entry = {
       entityId: entityId(this.seed, p.pid, p.startNs, p.execId),
-      parentEntityId: p.ppid > 0 ? entityId(this.seed, p.ppid, p.parentStartNs, p.parentExecId) : undefined,
+      parentEntityId: p.ppid > 0 ? this.idOf(p.ppid, p.parentStartNs, p.parentExecId) : undefined,
       creationTime: this.creationTime(p.startNs),
       startNs: p.startNs,
       execId: p.execId,
@@ -59,5 +59,11 @@ export class ProcessIdentities {
     this.byPid.set(p.pid, fresh);
     if (this.byPid.size > this.capacity) this.byPid.delete(this.byPid.keys().next().value as number);
     return fresh;
+  }
+
+  /** A process's id, taken from the table when it holds that run of the pid (a parent of many children: hashed once). */
+  private idOf(pid: number, startNs: bigint, execId: bigint): string {
+    const e = this.byPid.get(pid);
+    return e && e.startNs === startNs && e.execId === execId ? e.entityId : entityId(this.seed, pid, startNs, execId);
   }
 }

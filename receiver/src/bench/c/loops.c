@@ -5,6 +5,8 @@
 //   loops exec N           N times fork + execve(/bin/true) + waitpid
 //   loops udp N            N sendto + recvfrom pairs on loopback
 //   loops unix N           N sendmsg + recvmsg pairs on a unix stream socketpair
+//   loops syscall N        N getppid() calls: what any syscall pays once a syscall tracepoint
+//                          (or an audit rule) puts every task on the slow path
 // Prints {"ops": N, "seconds": S}.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +91,8 @@ int main(int argc, char **argv) {
       sendmsg(sv[0], &msg, 0);
       recvmsg(sv[1], &msg, 0);
     }
+  } else if (!strcmp(argv[1], "syscall")) {
+    for (long i = 0; i < n; i++) syscall(SYS_getppid); // not getppid(): no library may answer it
   } else {
     return 2;
   }
