@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-exec node dist/cli.js run "$@"
+exec bin/bpfaudit run "$@"

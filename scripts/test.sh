@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+node="$(bash scripts/runtime-dir.sh)/bin/node"
 # the tests are TypeScript too: type errors fail the run before any test does
-npx --no-install tsc -p tsconfig.test.json
-npx --no-install vitest run "$@"
+"$node" node_modules/typescript/bin/tsc -p tsconfig.test.json
+# on the pinned runtime: the receivers the tests start run on process.execPath
+"$node" node_modules/vitest/vitest.mjs run "$@"

@@ -6,6 +6,7 @@ import { CliError } from './cli/errors';
 import { run } from './cli/run';
 import { validate } from './cli/validate';
 import { SensorError } from './native/sensor';
+import { currentRuntime } from './runtime';
 
 const USAGE = `usage: bpfaudit run [--config FILE]
        bpfaudit check
@@ -26,8 +27,11 @@ async function main(argv: string[]): Promise<number> {
   const config = option(rest, '--config');
   if (rest.length) throw new CliError(`unexpected argument ${rest[0]}\n${USAGE}`, 2);
   switch (command) {
-    case 'run':
+    case 'run': {
+      const { warning } = currentRuntime();
+      if (warning) process.stderr.write(`bpfaudit: warning: ${warning} (bin/bpfaudit runs the runtime scripts/setup.sh installs)\n`);
       return run(config);
+    }
     case 'check':
       return check();
     case 'validate':

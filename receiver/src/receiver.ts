@@ -3,7 +3,7 @@
 // and the LoggerProvider, and swaps the last two on reload.
 import { LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
-import type { Logger } from '@opentelemetry/api-logs';
+import type { Logger } from '@opentelemetry/api';
 import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
 import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';

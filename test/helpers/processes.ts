@@ -1,6 +1,6 @@
 // Child processes driven by the integration tests: started, read line by
 // line as JSON, awaited to their exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll } from 'vitest';
@@ -26,6 +26,15 @@ export interface Peer {
 export function startNode(script: string, args: string[], wrap: string[] = []): Peer {
   return startPeer([...wrap, process.execPath, join(__dirname, 'peers', script), ...args], script, args);
 }
+
+/**
+ * The name (comm) a Node peer's main thread has, which is what records of
+ * its sockets carry: the runtime names it, and not the same way in every
+ * release ("node" up to 22, "MainThread" since), so it is asked, not assumed.
+ */
+export const NODE_PEER_COMM = execFileSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/comm', 'utf8').trim())"], {
+  encoding: 'utf8',
+});
 
 /** A peer script under Python 3: for socket options Node does not expose (SO_LINGER, shutdown). */
 export function startPython(script: string, args: string[]): Peer {

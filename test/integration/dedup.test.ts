@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun, type Attrs } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
-import { runProgram, startNode } from '../helpers/processes';
+import { NODE_PEER_COMM, runProgram, startNode } from '../helpers/processes';
 
 const isSummary = (a: Attrs) => 'bpfaudit.repeat.count' in a;
 
@@ -54,7 +54,7 @@ describeKernel('redundancy cache', () => {
     // tcp_peer's loop sends nothing: every byte total is exactly zero, on both sides
     for (const c of firstClose) expect(c.attributes).toMatchObject({ 'bpfaudit.connection.bytes_sent': 0, 'bpfaudit.connection.bytes_received': 0 });
     for (const s of sums.filter((r) => r.eventName === 'network.tcp.close')) expect(s.attributes).toMatchObject({ 'bpfaudit.repeat.bytes_sent': 0, 'bpfaudit.repeat.bytes_received': 0 });
-    expect(sums.find((s) => s.eventName === 'network.tcp.connect')!.body).toMatch(/^node\[\d+\] TCP 127\.0\.0\.1 -> 127\.0\.0\.1:\d+ \(uid=0\) - repeated 999 more times in 4\.0s$/);
+    expect(sums.find((s) => s.eventName === 'network.tcp.connect')!.body).toMatch(new RegExp(`^${NODE_PEER_COMM}\\[\\d+\\] TCP 127\\.0\\.0\\.1 -> 127\\.0\\.0\\.1:\\d+ \\(uid=0\\) - repeated 999 more times in 4\\.0s$`));
     expect(connect.attributes['client.port']).toBe(accept.attributes['client.port']);
     sink.child.kill();
     await sink.exited;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CapturedRun, type Attrs } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
 import { NetNs } from '../helpers/netns';
-import { startNode, startPython } from '../helpers/processes';
+import { NODE_PEER_COMM, startNode, startPython } from '../helpers/processes';
 
 async function closedPort(host: string): Promise<number> {
   const s = createServer();
@@ -77,7 +77,7 @@ describeKernel('TCP probes', () => {
         expect(d).toBeGreaterThan(0);
         expect(d).toBeLessThan(5000);
       }
-      expect(connect.body).toBe(`node[${client.pid}] TCP ${host === '::1' ? `[::1]:${localPort}` : `${host}:${localPort}`} -> ${host === '::1' ? `[::1]:${port}` : `${host}:${port}`} (uid=0)`);
+      expect(connect.body).toBe(`${NODE_PEER_COMM}[${client.pid}] TCP ${host === '::1' ? `[::1]:${localPort}` : `${host}:${localPort}`} -> ${host === '::1' ? `[::1]:${port}` : `${host}:${port}`} (uid=0)`);
     });
   }
 

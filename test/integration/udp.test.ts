@@ -8,7 +8,7 @@ import { CapturedRun, type Attrs } from '../helpers/capture';
 import { until } from '../helpers/cli';
 import { describeKernel } from '../helpers/kernel';
 import { NetNs } from '../helpers/netns';
-import { startNode } from '../helpers/processes';
+import { NODE_PEER_COMM, startNode } from '../helpers/processes';
 
 const WINDOW_MS = 1500;
 const hostNetns = Number(statSync('/proc/self/ns/net').ino);
@@ -47,7 +47,7 @@ describeKernel('UDP probes', () => {
         'network.transport': 'udp', 'network.type': type, 'network.local.address': host, 'network.local.port': port,
         'bpfaudit.bind.requested_port': 0, 'bpfaudit.netns.inode': hostNetns,
       });
-      expect(bind.body).toBe(`node[${server.pid}] UDP bind ${host === '::1' ? '[::1]' : host}:0 (uid=0) port=${port}`);
+      expect(bind.body).toBe(`${NODE_PEER_COMM}[${server.pid}] UDP bind ${host === '::1' ? '[::1]' : host}:0 (uid=0) port=${port}`);
 
       const [connect] = await run.waitFor('network.udp.connect', (a) => a['process.pid'] === client.pid);
       expect(connect.attributes).toMatchObject({ 'network.peer.address': host, 'network.peer.port': port, 'network.local.port': localPort });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { LogRecordExporter, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_RETRY } from '../../receiver/src/config/defaults';
 import { DeliveryProcessor } from '../../receiver/src/delivery/delivery_processor';
@@ -149,7 +149,7 @@ describe('retry policy', () => {
 });
 
 describe('DeliveryProcessor', () => {
-  const record = (n: number) => ({ body: `r${n}` }) as unknown as SdkLogRecord;
+  const record = (n: number) => ({ body: `r${n}` }) as unknown as ReadWriteLogRecord;
 
   it('never drops: past the high-water mark it asks the caller to wait until there is room', async () => {
     let release: () => void = () => {};

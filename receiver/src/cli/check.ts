@@ -6,22 +6,32 @@ import { cgroup2Root } from '../enrich/containers';
 import { Sensor } from '../native/sensor';
 import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities, missingForDrop } from '../privileges';
 import { probeObjects } from '../probes';
+import { currentRuntime } from '../runtime';
 
 interface Row {
   what: string;
   ok: boolean;
+  /** works, but should be fixed; does not fail the check */
+  warn?: boolean;
   detail: string;
 }
 
 export function renderTable(rows: Row[]): string {
   const w = Math.max(...rows.map((r) => r.what.length));
-  return rows.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.what.padEnd(w)}  ${r.detail}`).join('\n') + '\n';
+  return rows.map((r) => `${!r.ok ? 'FAIL' : r.warn ? 'WARN' : 'ok  '}  ${r.what.padEnd(w)}  ${r.detail}`).join('\n') + '\n';
 }
 
 export function check(): number {
   const rows: Row[] = [];
   const caps = effectiveCapabilities();
   rows.push({ what: 'running as', ok: true, detail: `uid ${process.getuid?.()} euid ${process.geteuid?.()}` });
+  const rt = currentRuntime();
+  rows.push({
+    what: 'Node.js runtime',
+    ok: true,
+    warn: rt.warning !== undefined,
+    detail: `${rt.version}${rt.lts ? ` (LTS ${rt.lts})` : ''} at ${process.execPath}; ${rt.warning ?? `supported until ${rt.endOfLife}`}`,
+  });
   for (const name of Object.keys(CAPABILITIES) as (keyof typeof CAPABILITIES)[]) {
     rows.push({ what: name, ok: hasCapability(caps, name), detail: hasCapability(caps, name) ? 'present' : 'missing' });
   }

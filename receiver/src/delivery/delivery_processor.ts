@@ -9,7 +9,7 @@
 // up at shutdown, after the deadline, is counted as failed.
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { RetryableExportError } from './retryable';
 import { backoffMs, type RetryPolicy } from './spool_sender';
 
@@ -58,7 +58,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
     private readonly onError: (message: string) => void = () => {},
   ) {}
 
-  onEmit(record: SdkLogRecord, _context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, _context?: Context): void {
     this.push(record);
   }
 
