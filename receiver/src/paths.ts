@@ -23,3 +23,8 @@ export function projectRoot(): string {
 export function bpfObjectPath(name: string): string {
   return join(projectRoot(), 'bpf', '.output', `${name}.bpf.o`);
 }
+
+/** The bpfaudit command as installed: the CLI on the pinned runtime, with the runtime flags it is meant to run with. */
+export function bpfauditCommand(): string {
+  return join(projectRoot(), 'bin', 'bpfaudit');
+}

@@ -1,9 +1,8 @@
 // The bpfaudit CLI as a child of a test: started with a config file, its
 // stderr collected, killed if the test ends early.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { projectRoot } from '../../receiver/src/paths';
+import { bpfauditCommand } from '../../receiver/src/paths';
 
 export async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -22,7 +21,7 @@ export interface Cli {
 
 /** Starts `bpfaudit run --config FILE` and waits until it says it is running. */
 export async function startCli(config: string, env: NodeJS.ProcessEnv = process.env): Promise<Cli> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(bpfauditCommand(), ['run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
   let out = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -37,7 +36,7 @@ export async function startCli(config: string, env: NodeJS.ProcessEnv = process.
 
 /** Runs `bpfaudit run --config FILE` expecting it to refuse to start; its exit code and stderr. */
 export async function failingCli(config: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bpfauditCommand(), ['run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   onTestFinished(() => {

@@ -3,17 +3,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { projectRoot } from '../../receiver/src/paths';
+import { bpfauditCommand, projectRoot } from '../../receiver/src/paths';
 import { describeKernel } from '../helpers/kernel';
 
-const cli = join(projectRoot(), 'dist', 'cli.js');
 const fixtures = join(projectRoot(), 'test', 'fixtures', 'config');
 
 /** withoutCapabilities: still uid 0 (the checkout may be closed to other users), but with an empty bounding set */
 function bpfaudit(args: string[], withoutCapabilities = false) {
   const [cmd, argv] = withoutCapabilities
-    ? ['/usr/bin/setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, cli, ...args]]
-    : [process.execPath, [cli, ...args]];
+    ? ['/usr/bin/setpriv', ['--bounding-set=-all', '--inh-caps=-all', bpfauditCommand(), ...args]]
+    : [bpfauditCommand(), args];
   const r = spawnSync(cmd, argv as string[], { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -23,6 +22,7 @@ describeKernel('bpfaudit CLI', () => {
     const r = bpfaudit(['check']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+Node\\.js runtime\\s+${process.version.replace(/\./g, '\\.')} \\(LTS \\w+\\)`, 'm'));
     for (const sec of ['tp_btf/sched_process_exec', 'tp_btf/sched_process_exit', 'tp_btf/inet_sock_set_state', 'tp/syscalls/sys_exit_accept4', 'tp/syscalls/sys_exit_accept', 'kernel BTF', 'ring buffer']) {
       expect(r.stdout).toMatch(new RegExp(`^ok\\s+${sec.replace(/\//g, '\\/')}`, 'm'));
     }

@@ -3,7 +3,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../paths';
+import { bpfauditCommand } from '../paths';
 import { start, until, type Child } from './processes';
 
 export interface Summary {
@@ -56,7 +56,7 @@ export async function startReceiver(collectorUrl: string, extraYaml: string[] = 
       ...extraYaml,
     ].join('\n'),
   );
-  const child = start([process.execPath, join(projectRoot(), 'dist', 'cli.js'), 'run', '--config', config]);
+  const child = start([bpfauditCommand(), 'run', '--config', config]);
   // its config and spool go with it
   void child.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   await until(() => child.stderr().includes('running'), 30_000, 'the receiver to start');
