@@ -101,12 +101,25 @@ static __always_inline void fill_header(struct event_header *h, __u32 type, __u3
 	h->ktime = bpf_ktime_get_boot_ns();
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * A kernel pointer of any provenance (a probe read, a raw tracepoint
+ * argument) typed for the verifier, so that its fields are plain loads (a
+ * fault reads as zero) instead of one bpf_probe_read_kernel call each. The
+ * cast itself is free: the verifier turns it into a register move.
+ */
+#define kernel_view(ptr, type) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+
 /*
  * Who is running: every hook calls this in the task the event belongs to.
  * The task comes as a trusted BTF pointer, so its fields are plain loads
  * (relocated by CO-RE), not one bpf_probe_read_kernel call each: that is
  * most of what a record costs in the kernel.
  */
+/* Set by user space when the memory controller is mounted as a cgroup v1 hierarchy. */
+const volatile bool cgroup_v1_memory = false;
+
 static __always_inline void fill_proc(struct proc_ctx *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -143,22 +156,17 @@ static __always_inline void fill_proc(struct proc_ctx *p)
 		p->sessionid = task->sessionid;
 	else
 		p->sessionid = (__u32)-1;
-	p->pad0 = 0;
+	p->cgroup_v1_id = 0;
+	if (cgroup_v1_memory && bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		const struct css_set *cs = kernel_view(task->cgroups, struct css_set);
+
+		p->cgroup_v1_id = cs->subsys[bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id)]->cgroup->kn->id;
+	}
 	if (tty)
 		bpf_probe_read_kernel_str(p->tty, sizeof(p->tty), tty->name);
 	else
 		p->tty[0] = 0;
 }
-
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/*
- * A kernel pointer of any provenance (a probe read, a raw tracepoint
- * argument) typed for the verifier, so that its fields are plain loads (a
- * fault reads as zero) instead of one bpf_probe_read_kernel call each. The
- * cast itself is free: the verifier turns it into a register move.
- */
-#define kernel_view(ptr, type) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 
 static __always_inline struct task_struct *current_task(void)
 {

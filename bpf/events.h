@@ -99,7 +99,13 @@ struct proc_ctx {
 	__u64 parent_start_ns;
 	__u64 parent_exec_id;
 	__u32 sessionid;       /* audit session (auditd's "ses"), (__u32)-1 when unset */
-	__u32 pad0;
+	/*
+	 * On hosts with cgroup v1 hierarchies, the cgroup of the memory
+	 * controller (its kernfs id, which the directory's inode number
+	 * repeats): where v1 container runtimes put each container. 0 when
+	 * user space did not ask for it (a cgroup-v2-only host).
+	 */
+	__u32 cgroup_v1_id;
 };
 
 struct exec_event {

@@ -17,6 +17,8 @@ export interface ProcInfo {
   exeDev: number;
   exeIno: bigint;
   cgroupId: bigint;
+  /** the memory controller's cgroup v1 id (kernfs id, low 32 bits); 0 when not read (cgroup v2 only) */
+  cgroupV1Id: number;
   comm: string;
   /** kernel tty name ("pts3"), "" without a controlling tty */
   tty: string;

@@ -1,6 +1,7 @@
 // Which BPF programs and knobs a config asks for. A probe that is off is
 // not loaded or attached at all.
 import type { Config } from './config/types';
+import { cgroupV1MemoryRoot } from './enrich/containers';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
@@ -51,9 +52,11 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
   }
   // the first object loaded creates the shared fold table
   const wakeup = Math.min(256 << 10, limits.ring_buffer_bytes / 4);
+  // the process header carries the v1 memory cgroup only where user space can resolve it
+  const cgroupV1Memory = cgroupV1MemoryRoot() !== undefined;
   for (const o of objects) {
     o.maxEntries = { ...o.maxEntries, folds: limits.fold_entries };
-    o.rodata = { ...o.rodata, wakeup_bytes: wakeup };
+    o.rodata = { ...o.rodata, wakeup_bytes: wakeup, cgroup_v1_memory: cgroupV1Memory };
   }
   return objects;
 }

@@ -6,7 +6,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from '@opentelemetry/api';
 import type { Config } from './config/types';
 import { decodeBatch, decodeFoldValue } from './decode/decode';
-import type { AuditEvent, RecordEvent, TcpEvent, UdpEvent } from './events';
+import type { AuditEvent, ProcInfo, RecordEvent, TcpEvent, UdpEvent } from './events';
 import { cachedBootClock, formatRfc3339Ns, nsToHrTime, toUnixNs, type BootClock } from './enrich/clock';
 import { cgroup2Root, Containers } from './enrich/containers';
 import { hostBootSeed, ProcessIdentities } from './enrich/identity';
@@ -277,8 +277,8 @@ export class Receiver {
     }
   }
 
-  private containerInfo(pid: number, cgroupId: bigint): ContainerInfo | undefined {
-    const c = this.containers.describe(pid, cgroupId);
+  private containerInfo(p: ProcInfo): ContainerInfo | undefined {
+    const c = this.containers.describe(p.pid, p.cgroupId, p.cgroupV1Id);
     if (!c) return undefined;
     const podUid = podUidFromCgroupPath(c.path);
     const pod = this.pods?.pod(c.id);
@@ -295,7 +295,7 @@ export class Receiver {
       executablePath: (pid) => this.processes.path(pid),
       identity: (p) => this.identities.of(p),
       parentProcess: (ppid, startNs) => this.processes.parent(ppid, startNs),
-      container: (p) => this.containerInfo(p.pid, p.cgroupId),
+      container: (p) => this.containerInfo(p),
       maxArgs: this.config.probes.exec.max_args,
       ipsetType: (name) => this.setTypes.typeOf(name),
     };

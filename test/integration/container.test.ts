@@ -1,10 +1,12 @@
 // container.id from the cgroup a process runs in: a cgroup named the way
-// docker's systemd driver names it, made by the test in the cgroup2 tree.
+// docker's systemd driver names it, made by the test in the cgroup2 tree,
+// and one named the way its cgroupfs driver names it in the v1 memory
+// hierarchy (hosts that still mount one).
 import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroup2Root } from '../../receiver/src/enrich/containers';
+import { cgroup2Root, cgroupV1MemoryRoot } from '../../receiver/src/enrich/containers';
 import { CapturedRun } from '../helpers/capture';
 import { describeKernel } from '../helpers/kernel';
 import { runProgram } from '../helpers/processes';
@@ -68,5 +70,26 @@ describeKernel('container.id', () => {
     expect(outside.attributes).not.toHaveProperty('container.id');
     const [exit] = await run.waitFor('process.exit', (a) => a['process.pid'] === pid);
     expect(exit.attributes['container.id']).toBe(ID);
+  });
+
+  const v1 = cgroupV1MemoryRoot();
+  if (!v1) process.stdout.write('container.id in a cgroup v1 hierarchy: skipped, no v1 memory hierarchy is mounted here\n');
+  it.skipIf(!v1)('a process in a v1 memory cgroup (cgroupfs driver naming) carries its id on exec and exit, gone from /proc or not', async () => {
+    const id = 'beef'.padEnd(64, '9');
+    const top = join(v1!, `bpfaudit-test-${process.pid}`);
+    const dir = join(top, 'docker', id);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const marker = `v1-${process.pid}`;
+      const { pid } = await runProgram('/bin/sh', ['-c', `echo $$ > ${join(dir, 'cgroup.procs')} && exec /bin/true ${marker}`]);
+      const [exec] = await run.waitFor('process.exec', (a) => a['process.pid'] === pid && (a['process.command_args'] as string[])[1] === marker);
+      expect(exec.attributes['container.id']).toBe(id);
+      const [exit] = await run.waitFor('process.exit', (a) => a['process.pid'] === pid);
+      expect(exit.attributes['container.id']).toBe(id);
+    } finally {
+      rmdirSync(dir);
+      rmdirSync(join(top, 'docker'));
+      rmdirSync(top);
+    }
   });
 });

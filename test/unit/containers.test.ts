@@ -44,6 +44,32 @@ describe('cgroup2Root', () => {
 const V1_ONLY = '25 23 0:22 / /sys/fs/cgroup/memory rw,nosuid shared:10 - cgroup cgroup rw,memory';
 
 describe('Containers', () => {
+  it('on a host with a v1 memory hierarchy, resolves the v1 id the kernel reports without reading /proc', async () => {
+    const proc = mkdtempSync(join(tmpdir(), 'bpfaudit-proc-'));
+    const mem = mkdtempSync(join(tmpdir(), 'bpfaudit-cg1-'));
+    try {
+      mkdirSync(join(mem, 'docker', ID), { recursive: true });
+      mkdirSync(join(mem, 'system.slice'));
+      // what /proc would say is different: it must not be what answers
+      mkdirSync(join(proc, '77'));
+      writeFileSync(join(proc, '77', 'cgroup'), `4:memory:/docker/${'f'.repeat(64)}\n`);
+      const c = new Containers(`35 31 0:32 / ${mem} rw,relatime - cgroup cgroup rw,memory`, proc);
+      const v1Id = (dir: string) => Number(statSync(dir, { bigint: true }).ino & 0xffffffffn);
+      expect(c.describe(77, 1n, v1Id(join(mem, 'docker', ID)))).toEqual({ id: ID, path: `/docker/${ID}` });
+      expect(c.describe(77, 1n, v1Id(join(mem, 'system.slice')))).toBeUndefined();
+      // a cgroup made after the walk has a higher id: walked for at once, not after the periodic rescan
+      const later = 'd'.repeat(64);
+      await new Promise((r) => setTimeout(r, 20));
+      mkdirSync(join(mem, 'docker', later));
+      expect(c.describe(77, 1n, v1Id(join(mem, 'docker', later)))?.id).toBe(later);
+      // an id no walk finds: /proc answers
+      expect(c.describe(77, 1n, 1)?.id).toBe('f'.repeat(64));
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+      rmSync(mem, { recursive: true, force: true });
+    }
+  });
+
   it('on a cgroup v2 host, reads /proc only for a cgroup id the walk cannot resolve', () => {
     const proc = mkdtempSync(join(tmpdir(), 'bpfaudit-proc-'));
     const cg = mkdtempSync(join(tmpdir(), 'bpfaudit-cg-'));

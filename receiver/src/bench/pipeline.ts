@@ -2,21 +2,25 @@
 // the addon frames them) -> decode -> map -> LogRecord -> delivery queue ->
 // OTLP/protobuf (via the spool) -> accepted by a local OTLP/HTTP server.
 // Timed until the server has acknowledged every record.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../decode/encode';
 import { EventType } from '../decode/layout';
+import { cgroupV1MemoryRoot } from '../enrich/containers';
 import { Receiver } from '../receiver';
 import { acceptingCollector } from './collector';
 
 /** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
 function sampleBatch(count: number, firstPid: number): Buffer {
   const records: Buffer[] = [];
+  // host processes, as the kernel reports them where a v1 memory hierarchy is mounted
+  const memory = cgroupV1MemoryRoot();
+  const cgroupV1Id = memory ? Number(statSync(memory, { bigint: true }).ino & 0xffffffffn) : 0;
   for (let i = 0; i < count; i++) {
     const k = BigInt(i) * 1000n + 1n;
-    const proc = { ...SAMPLE_PROC, pid: firstPid + (i >> 2), tid: firstPid + (i >> 2) };
+    const proc = { ...SAMPLE_PROC, cgroupV1Id, pid: firstPid + (i >> 2), tid: firstPid + (i >> 2) };
     const tuple = { family: 2 as const, laddr: [10, 0, 0, 5], lport: 40000 + (i % 20000), raddr: [93, 184, 216, 34], rport: 443, proc };
     switch (i % 4) {
       case 0:

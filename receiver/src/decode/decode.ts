@@ -38,6 +38,7 @@ function decodeProc(buf: Buffer, at: number): ProcInfo {
     exeDev: buf.readUInt32LE(at + P.exe_dev),
     exeIno: buf.readBigUInt64LE(at + P.exe_ino),
     cgroupId: buf.readBigUInt64LE(at + P.cgroup_id),
+    cgroupV1Id: buf.readUInt32LE(at + P.cgroup_v1_id),
     comm: cString(buf, at + P.comm, COMM_LEN),
     tty: cString(buf, at + P.tty, TTY_LEN),
     startNs: buf.readBigUInt64LE(at + P.start_ns),

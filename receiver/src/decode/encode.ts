@@ -5,7 +5,7 @@ import { COMM_LEN, EVENT_HEADER, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER
 
 export const SAMPLE_PROC: ProcInfo = {
   pid: 4242, tid: 4242, ppid: 4200, sid: 4100, uid: 1000, euid: 1000, suid: 1000, gid: 1000, egid: 1000,
-  auid: 1000, netns: 4026531840, exeDev: 0x800001, exeIno: 131_415n, cgroupId: 1234n, comm: 'curl', tty: 'pts3',
+  auid: 1000, netns: 4026531840, exeDev: 0x800001, exeIno: 131_415n, cgroupId: 1234n, cgroupV1Id: 0, comm: 'curl', tty: 'pts3',
   startNs: 5_000_000_000n, execId: 3n, parentStartNs: 1_000_000_000n, parentExecId: 2n, sessionId: 7,
 };
 
@@ -30,6 +30,7 @@ function putProc(buf: Buffer, at: number, p: ProcInfo): void {
   buf.writeUInt32LE(p.exeDev, at + F.exe_dev);
   buf.writeBigUInt64LE(p.exeIno, at + F.exe_ino);
   buf.writeBigUInt64LE(p.cgroupId, at + F.cgroup_id);
+  buf.writeUInt32LE(p.cgroupV1Id, at + F.cgroup_v1_id);
   putString(buf, at + F.comm, COMM_LEN, p.comm);
   putString(buf, at + F.tty, TTY_LEN, p.tty);
   buf.writeBigUInt64LE(p.startNs, at + F.start_ns);

@@ -92,7 +92,7 @@ export const PROC_CTX: StructLayout = {
   fields: {
     pid: 0, tid: 4, ppid: 8, sid: 12, uid: 16, euid: 20, suid: 24, gid: 28, egid: 32, auid: 36,
     netns: 40, exe_dev: 44, exe_ino: 48, cgroup_id: 56, comm: 64, tty: 80, start_ns: 112, exec_id: 120,
-    parent_start_ns: 128, parent_exec_id: 136, sessionid: 144, pad0: 148,
+    parent_start_ns: 128, parent_exec_id: 136, sessionid: 144, cgroup_v1_id: 148,
   },
 };
 

@@ -1,10 +1,11 @@
-// container.id from a process's cgroup: by the cgroup v2 id the kernel
-// reports (resolved to a path by walking the cgroup2 mount, cached), and
-// for hosts whose containers live in cgroup v1 hierarchies, from
-// /proc/<pid>/cgroup (cached per pid, forgotten when the process exits).
-// On a host with cgroup v2 alone, /proc is read only for an id the walk
-// could not resolve: a read per new process there cost the receiver about
-// a third of its time on an exec-heavy load.
+// container.id from a process's cgroup, by the ids the kernel reports with
+// every record: the cgroup v2 id, and on hosts with cgroup v1 hierarchies
+// the memory controller's v1 id (where v1 runtimes put each container).
+// Each is resolved to a path by walking its hierarchy (cached; a walk at
+// most once a second for an unknown id). /proc/<pid>/cgroup (cached per pid,
+// forgotten when the process exits) is read only for what the walks could
+// not resolve: read for every new process, it was a fifth of the receiver's
+// time on an exec-heavy load.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,77 +31,124 @@ export function containerIdFromCgroupPath(path: string): string | undefined {
 
 const selfMountinfo = () => readFileSync('/proc/self/mountinfo', 'utf8');
 
-/** Mount point of each mount of this filesystem type in mountinfo. */
-function mountsOf(fstype: string, mountinfo: string): string[] {
-  const out: string[] = [];
+interface Mount {
+  point: string;
+  fstype: string;
+  /** the superblock options: for cgroup v1, the controllers ("rw,memory") */
+  options: string[];
+}
+
+function mounts(mountinfo: string): Mount[] {
+  const out: Mount[] = [];
   for (const line of mountinfo.split('\n')) {
     const [left, right] = line.split(' - ');
-    if (right?.startsWith(`${fstype} `)) out.push(left.split(' ')[4]);
+    if (!right) continue;
+    const [fstype, , options = ''] = right.split(' ');
+    out.push({ point: left.split(' ')[4], fstype, options: options.split(',') });
   }
   return out;
 }
 
 /** The cgroup2 mount point from /proc/self/mountinfo. */
 export function cgroup2Root(mountinfo = selfMountinfo()): string | undefined {
-  return mountsOf('cgroup2', mountinfo)[0];
+  return mounts(mountinfo).find((m) => m.fstype === 'cgroup2')?.point;
 }
 
 /** Whether any cgroup v1 hierarchy is mounted (a hybrid or legacy host). */
 export function hasCgroupV1(mountinfo = selfMountinfo()): boolean {
-  return mountsOf('cgroup', mountinfo).length > 0;
+  return mounts(mountinfo).some((m) => m.fstype === 'cgroup');
 }
 
-export class Containers {
-  private readonly byCgroupId = new Map<bigint, string>();
-  private readonly byPid = new Map<number, { id: string; path: string } | null>();
-  private scannedAt = -Infinity;
+/** Where the memory controller is mounted as a cgroup v1 hierarchy, if it is. */
+export function cgroupV1MemoryRoot(mountinfo = selfMountinfo()): string | undefined {
+  return mounts(mountinfo).find((m) => m.fstype === 'cgroup' && m.options.includes('memory'))?.point;
+}
 
-  private readonly root: string | undefined;
-  private readonly v1: boolean;
+/**
+ * One cgroup hierarchy: a cgroup's id (its directory's inode number, masked
+ * to what the kernel reports) to its path, by walking the tree. Ids grow as
+ * cgroups are made, so an unknown id above every id of the last walk is a
+ * cgroup made since (a container just started, whose first process may be
+ * gone before /proc could be asked): walked for at once. Other unknown ids
+ * (cgroups already removed) wait for the periodic walk.
+ */
+class CgroupTree {
+  private readonly byId = new Map<bigint, string>();
+  private scannedAt = -Infinity;
+  private maxId = -1n;
 
   constructor(
-    mountinfo = selfMountinfo(),
-    private readonly procRoot = '/proc',
-    private readonly rescanMs = 1000,
-    private readonly pidCapacity = 16384,
-  ) {
-    this.root = cgroup2Root(mountinfo);
-    this.v1 = hasCgroupV1(mountinfo);
-  }
+    private readonly root: string,
+    private readonly mask: bigint,
+    private readonly rescanMs: number,
+  ) {}
 
-  /** The container a process runs in (and the cgroup path that named it), or undefined on the host. */
-  describe(pid: number, cgroupId: bigint): { id: string; path: string } | undefined {
-    const path = this.cgroupPath(cgroupId);
-    if (path !== undefined && path !== '/') {
-      const id = containerIdFromCgroupPath(path);
-      if (id) return { id, path };
-    }
-    return path === undefined || this.v1 ? this.fromProc(pid) : undefined;
-  }
-
-  forget(pid: number): void {
-    this.byPid.delete(pid);
-  }
-
-  cgroupPath(id: bigint): string | undefined {
-    const hit = this.byCgroupId.get(id);
-    if (hit !== undefined || !this.root) return hit;
+  path(id: bigint): string | undefined {
+    const hit = this.byId.get(id);
+    if (hit !== undefined) return hit;
     const now = Date.now();
-    if (now - this.scannedAt < this.rescanMs) return undefined;
+    const newer = id > this.maxId;
+    if (now - this.scannedAt < (newer ? NEW_CGROUP_RESCAN_MS : this.rescanMs)) return undefined;
     this.scannedAt = now;
+    this.byId.clear();
     this.scan(this.root, '/');
-    return this.byCgroupId.get(id);
+    return this.byId.get(id);
   }
 
   private scan(dir: string, rel: string): void {
     try {
-      this.byCgroupId.set(statSync(dir, { bigint: true }).ino, rel);
+      const id = statSync(dir, { bigint: true }).ino & this.mask;
+      this.byId.set(id, rel);
+      if (id > this.maxId) this.maxId = id;
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         if (e.isDirectory()) this.scan(join(dir, e.name), rel === '/' ? `/${e.name}` : `${rel}/${e.name}`);
       }
     } catch {
       // a cgroup removed while walking: nothing to resolve there
     }
+  }
+}
+
+/** the least time between two walks for ids newer than the last walk */
+const NEW_CGROUP_RESCAN_MS = 10;
+const ALL_BITS = (1n << 64n) - 1n;
+const LOW_32_BITS = (1n << 32n) - 1n;
+
+export class Containers {
+  private readonly byPid = new Map<number, { id: string; path: string } | null>();
+  private readonly v2: CgroupTree | undefined;
+  private readonly v1Memory: CgroupTree | undefined;
+  private readonly v1: boolean;
+
+  constructor(
+    mountinfo = selfMountinfo(),
+    private readonly procRoot = '/proc',
+    rescanMs = 1000,
+    private readonly pidCapacity = 16384,
+  ) {
+    const v2 = cgroup2Root(mountinfo);
+    const v1Memory = cgroupV1MemoryRoot(mountinfo);
+    this.v2 = v2 ? new CgroupTree(v2, ALL_BITS, rescanMs) : undefined;
+    this.v1Memory = v1Memory ? new CgroupTree(v1Memory, LOW_32_BITS, rescanMs) : undefined;
+    this.v1 = hasCgroupV1(mountinfo);
+  }
+
+  /** The container a process runs in (and the cgroup path that named it), or undefined on the host. */
+  describe(pid: number, cgroupId: bigint, cgroupV1Id = 0): { id: string; path: string } | undefined {
+    const path = this.v2?.path(cgroupId);
+    if (path !== undefined && path !== '/') {
+      const id = containerIdFromCgroupPath(path);
+      if (id) return { id, path };
+    }
+    if (!this.v1) return path === undefined ? this.fromProc(pid) : undefined;
+    const v1Path = cgroupV1Id && this.v1Memory ? this.v1Memory.path(BigInt(cgroupV1Id)) : undefined;
+    if (v1Path === undefined) return this.fromProc(pid);
+    const id = containerIdFromCgroupPath(v1Path);
+    return id ? { id, path: v1Path } : undefined;
+  }
+
+  forget(pid: number): void {
+    this.byPid.delete(pid);
   }
 
   private fromProc(pid: number): { id: string; path: string } | undefined {
