@@ -111,15 +111,15 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  */
 #define kernel_view(ptr, type) ((const type *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
 
+/* Set by user space when the memory controller is mounted as a cgroup v1 hierarchy. */
+const volatile bool cgroup_v1_memory = false;
+
 /*
  * Who is running: every hook calls this in the task the event belongs to.
  * The task comes as a trusted BTF pointer, so its fields are plain loads
  * (relocated by CO-RE), not one bpf_probe_read_kernel call each: that is
  * most of what a record costs in the kernel.
  */
-/* Set by user space when the memory controller is mounted as a cgroup v1 hierarchy. */
-const volatile bool cgroup_v1_memory = false;
-
 static __always_inline void fill_proc(struct proc_ctx *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();

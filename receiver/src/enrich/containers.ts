@@ -76,6 +76,8 @@ class CgroupTree {
   private readonly byId = new Map<bigint, string>();
   private scannedAt = -Infinity;
   private maxId = -1n;
+  /** newer ids a walk did not find (outside this mount, or removed at once): not walked for again */
+  private readonly missed = new Set<bigint>();
 
   constructor(
     private readonly root: string,
@@ -87,12 +89,17 @@ class CgroupTree {
     const hit = this.byId.get(id);
     if (hit !== undefined) return hit;
     const now = Date.now();
-    const newer = id > this.maxId;
+    const newer = id > this.maxId && !this.missed.has(id);
     if (now - this.scannedAt < (newer ? NEW_CGROUP_RESCAN_MS : this.rescanMs)) return undefined;
     this.scannedAt = now;
     this.byId.clear();
     this.scan(this.root, '/');
-    return this.byId.get(id);
+    const path = this.byId.get(id);
+    if (path === undefined) {
+      if (this.missed.size >= 4096) this.missed.clear();
+      this.missed.add(id);
+    }
+    return path;
   }
 
   private scan(dir: string, rel: string): void {
