@@ -41,6 +41,7 @@ enum bpfaudit_event_type {
 enum bpfaudit_counter {
 	COUNTER_EXE_PATH_TRUNCATED = EVENT_TYPE_MAX,
 	COUNTER_FOLDED,        /* occurrences counted into an open fold window instead of emitted */
+	COUNTER_EXEC_COMM_MISSED, /* execs whose name before exec was overwritten by another exec in flight */
 	COUNTER_FILTERED = 32,
 	COUNTER_NO_OWNER = 48, /* + type: events whose process could not be known (emitted, flagged) */
 	COUNTER_MAX = 64,

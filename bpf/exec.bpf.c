@@ -17,38 +17,75 @@ struct {
 	__type(value, struct exec_event);
 } exec_scratch SEC(".maps");
 
-/* The name a thread had when it called execve; sched_process_exec sees the new one. */
+/*
+ * The name a thread had before exec replaced it: sched_process_exec sees the
+ * new one. A slot per thread id modulo the table size, written when the
+ * kernel commits to the exec (sched_prepare_exec, so execs that fail early
+ * cost nothing) and read back at sched_process_exec. A plain array, not a
+ * hash: an LRU insert here cost more than the rest of the exec record. Two
+ * execs in flight whose thread ids share a slot are told apart by the id;
+ * the loser falls back to the new name and is counted.
+ */
+#define EXEC_COMM_SLOTS 8192
+
+struct exec_comm_slot {
+	__u64 tid; /* 64 bits: the width BPF atomics have on every CPU version */
+	char comm[BPFAUDIT_COMM_LEN];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXEC_COMM_SLOTS);
 	__type(key, __u32);
-	__type(value, char[BPFAUDIT_COMM_LEN]);
+	__type(value, struct exec_comm_slot);
 } exec_comm SEC(".maps");
 
 /* Keep the BTF of the layout structs in the object for the layout test. */
 const struct exec_event *unused_exec_event __attribute__((unused));
 const struct exit_event *unused_exit_event __attribute__((unused));
 
-static __always_inline int remember_comm(void)
+static __always_inline int remember_comm(__u32 tid)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	char comm[BPFAUDIT_COMM_LEN];
+	__u32 key = tid & (EXEC_COMM_SLOTS - 1);
+	struct exec_comm_slot *slot = bpf_map_lookup_elem(&exec_comm, &key);
 
-	bpf_get_current_comm(comm, sizeof(comm));
-	bpf_map_update_elem(&exec_comm, &tid, comm, BPF_ANY);
+	if (!slot)
+		return 0;
+	/* the id first, as a full barrier: a reader that still sees its own id afterwards read its own name */
+	__atomic_exchange_n(&slot->tid, (__u64)tid, __ATOMIC_SEQ_CST);
+	bpf_get_current_comm(slot->comm, sizeof(slot->comm));
 	return 0;
 }
 
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(bpfaudit_prepare_exec, struct task_struct *task, struct linux_binprm *bprm)
+{
+	return remember_comm(task->pid);
+}
+
+/* Kernels before 6.10 lack sched_prepare_exec: every execve call then notes the name. */
 SEC("tp/syscalls/sys_enter_execve")
 int bpfaudit_enter_execve(void *ctx)
 {
-	return remember_comm();
+	return remember_comm((__u32)bpf_get_current_pid_tgid());
 }
 
 SEC("tp/syscalls/sys_enter_execveat")
 int bpfaudit_enter_execveat(void *ctx)
 {
-	return remember_comm();
+	return remember_comm((__u32)bpf_get_current_pid_tgid());
+}
+
+/* The name tid had before this exec; false when another exec took its slot meanwhile. */
+static __always_inline bool take_old_comm(__u32 tid, char *out)
+{
+	__u32 key = tid & (EXEC_COMM_SLOTS - 1);
+	struct exec_comm_slot *slot = bpf_map_lookup_elem(&exec_comm, &key);
+
+	if (!slot || __sync_fetch_and_add(&slot->tid, 0) != tid)
+		return false;
+	__builtin_memcpy(out, slot->comm, BPFAUDIT_COMM_LEN);
+	return __sync_fetch_and_add(&slot->tid, 0) == tid;
 }
 
 /*
@@ -144,10 +181,9 @@ static __always_inline void read_exe_path(struct exec_event *e, const struct fil
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 zero = 0, tid = old_pid;
+	__u32 zero = 0;
 	struct exec_event *e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	const struct mm_struct *mm;
-	char *old_comm;
 	__u64 arg_start, arg_end, size;
 	__u32 len = 0;
 
@@ -156,12 +192,9 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 	e->flags = 0;
 	e->pad0 = 0;
 	fill_proc(&e->proc);
-	old_comm = bpf_map_lookup_elem(&exec_comm, &tid);
-	if (old_comm) {
-		__builtin_memcpy(e->old_comm, old_comm, BPFAUDIT_COMM_LEN);
-		bpf_map_delete_elem(&exec_comm, &tid);
-	} else {
+	if (!take_old_comm(old_pid, e->old_comm)) {
 		__builtin_memcpy(e->old_comm, e->proc.comm, BPFAUDIT_COMM_LEN);
+		count(COUNTER_EXEC_COMM_MISSED);
 	}
 	read_exe_path(e, kernel_view(bprm->file, struct file));
 

@@ -2,6 +2,7 @@
 // not loaded or attached at all.
 import type { Config } from './config/types';
 import { cgroupV1MemoryRoot } from './enrich/containers';
+import { kernelHasTracepoint } from './kernel_btf';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
@@ -10,7 +11,12 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
   const { exec, tcp, udp, ipset } = probes;
 
   const execPrograms: string[] = [];
-  if (exec.enabled) execPrograms.push('bpfaudit_enter_execve', 'bpfaudit_enter_execveat', 'bpfaudit_exec');
+  if (exec.enabled) {
+    // the name before exec: noted when the kernel commits to an exec, or at every execve call before 6.10
+    if (kernelHasTracepoint('sched_prepare_exec')) execPrograms.push('bpfaudit_prepare_exec');
+    else execPrograms.push('bpfaudit_enter_execve', 'bpfaudit_enter_execveat');
+    execPrograms.push('bpfaudit_exec');
+  }
   if (exec.exit) execPrograms.push('bpfaudit_exit');
   if (execPrograms.length) {
     objects.push({ name: 'exec', path: bpfObjectPath('exec'), programs: execPrograms, rodata: { capture_args: exec.argv } });

@@ -19,8 +19,10 @@ describeKernel('exec probes', () => {
 
   afterAll(async () => {
     const stats = await run.stop();
-    process.stdout.write(`exec suite kernel counters: ${JSON.stringify({ lost: stats.kernel.lost, exePathTruncated: stats.kernel.exePathTruncated })} decoded=${stats.decoded}\n`);
+    process.stdout.write(`exec suite kernel counters: ${JSON.stringify({ lost: stats.kernel.lost, exePathTruncated: stats.kernel.exePathTruncated, execCommMissed: stats.kernel.execCommMissed })} decoded=${stats.decoded}\n`);
     expect(Object.values(stats.kernel.lost).every((n) => n === 0)).toBe(true);
+    // no two execs in flight here share a thread-id slot, so every old name was the real one
+    expect(stats.kernel.execCommMissed).toBe(0);
     expect(run.errors).toEqual([]);
   });
 

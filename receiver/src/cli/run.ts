@@ -33,6 +33,7 @@ export function summary(stats: ReceiverStats): string {
     `filtered=${perKind(stats.kernel.filtered)}`,
     `folded=${stats.kernel.folded}`,
     `owner_missing=${perKind(stats.kernel.ownerMissing)}`,
+    `exec_comm_missed=${stats.kernel.execCommMissed}`,
     `folds_evicted=${stats.folds.evicted}`,
     `parent_unknown=${stats.processes.parentUnknown}`,
     ...stats.exporters.map((e, i) => {

@@ -46,6 +46,8 @@ export interface KernelCounters {
   /** events emitted without a known process (flagged bpfaudit.owner.unknown), by event kind */
   ownerMissing: Record<string, number>;
   exePathTruncated: number;
+  /** execs recorded with the new name as the old one (their slot was taken by another exec in flight) */
+  execCommMissed: number;
   /** occurrences counted into an open fold window instead of emitted */
   folded: number;
   /** events an ignore rule dropped in the kernel, by event kind */
@@ -68,6 +70,7 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
     lost,
     ownerMissing,
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
+    execCommMissed: sum(Counter.COUNTER_EXEC_COMM_MISSED),
     folded: sum(Counter.COUNTER_FOLDED),
     filtered,
     perCpu,
