@@ -14,6 +14,12 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-lbpf"]
+    },
+    {
+      "target_name": "bpfaudit-tcx",
+      "type": "executable",
+      "sources": ["native/src/tcx_attach.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]
 }

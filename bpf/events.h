@@ -42,6 +42,8 @@ enum bpfaudit_counter {
 	COUNTER_EXE_PATH_TRUNCATED = EVENT_TYPE_MAX,
 	COUNTER_FOLDED,        /* occurrences counted into an open fold window instead of emitted */
 	COUNTER_EXEC_COMM_MISSED, /* execs whose name before exec was overwritten by another exec in flight */
+	COUNTER_INBOUND_NEW,   /* + (window & 1): inbound sources first seen in a window (minus those drained: evicted) */
+	COUNTER_INBOUND_VLAN = COUNTER_INBOUND_NEW + 2, /* inbound frames still VLAN-tagged after the kernel's untag: passed on uncounted */
 	COUNTER_FILTERED = 32,
 	COUNTER_NO_OWNER = 48, /* + type: events whose process could not be known (emitted, flagged) */
 	COUNTER_MAX = 64,
@@ -256,6 +258,30 @@ struct runtime_config {
 	__u32 pad0;
 	__u64 fold_window_ns;
 	__u64 udp_window_ns;
+};
+
+/*
+ * Inbound traffic per source address and window, counted at tc/tcx ingress.
+ * The window number is part of the key: user space moves the programs to
+ * the next window, then drains the previous one undisturbed.
+ */
+#define INBOUND_PORT_BITS 1024
+
+struct inbound_key {
+	__u32 window;
+	__u32 ifindex;
+	__u16 family;
+	__u16 pad0;
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+};
+
+struct inbound_counts {
+	__u64 packets;
+	__u64 bytes;       /* skb->len: the frame as received, link header included */
+	__u32 syns;        /* TCP segments with SYN and without ACK */
+	__u32 closed_syns; /* of those, the ones the host answered with a reset from no socket */
+	/* destination ports of TCP and UDP, one bit per port modulo INBOUND_PORT_BITS */
+	__u64 ports[INBOUND_PORT_BITS / 64];
 };
 
 #endif /* BPFAUDIT_EVENTS_H */

@@ -23,6 +23,9 @@ const char* const kSharedMaps[] = {"events", "counters", "runtime", "filter_rule
 // Returned by OnRecord to end one poll early when the batch is full.
 constexpr int kBatchFull = -ENOBUFS;
 
+// The kernel's internal ENOTSUPP, which the bpf syscall can return; not in libc's headers.
+constexpr int kENOTSUPP = 524;
+
 struct Payload {
   std::vector<uint8_t>* batch;
   bool done;
@@ -52,6 +55,8 @@ Napi::Function Sensor::Init(Napi::Env env) {
                          InstanceMethod("counters", &Sensor::Counters),
                          InstanceMethod("lookup", &Sensor::Lookup),
                          InstanceMethod("update", &Sensor::Update),
+                         InstanceMethod("programFd", &Sensor::ProgramFd),
+                         InstanceMethod("takeWindow", &Sensor::TakeWindow),
                          InstanceMethod("close", &Sensor::Close),
                      });
 }
@@ -95,22 +100,29 @@ void Sensor::Open(Napi::Env env, const Napi::Object& options) {
     std::string path = spec.Get("path").As<Napi::String>();
     std::string label = spec.Get("name").As<Napi::String>();
     Napi::Array wanted = spec.Get("programs").As<Napi::Array>();
+    Napi::Array held = spec.Has("loadOnly") ? spec.Get("loadOnly").As<Napi::Array>() : Napi::Array::New(env);
 
     bpf_object* obj = bpf_object__open_file(path.c_str(), nullptr);
     if (!obj) throw StepError(env, "open BPF object " + path, errno);
     objects_.push_back(obj);
 
     std::vector<bpf_program*> enabled;
+    size_t loaded = 0;
     bpf_program* prog;
     bpf_object__for_each_program(prog, obj) {
-      bool on = false;
+      bool on = false, hold = false;
       for (uint32_t j = 0; j < wanted.Length(); j++) {
         if (std::string(wanted.Get(j).As<Napi::String>()) == bpf_program__name(prog)) on = true;
       }
-      bpf_program__set_autoload(prog, on);
+      for (uint32_t j = 0; j < held.Length(); j++) {
+        if (std::string(held.Get(j).As<Napi::String>()) == bpf_program__name(prog)) hold = true;
+      }
+      bpf_program__set_autoload(prog, on || hold);
       if (on) enabled.push_back(prog);
+      if (hold) held_.push_back(prog);
+      loaded += on || hold;
     }
-    if (enabled.size() != wanted.Length()) {
+    if (loaded != wanted.Length() + held.Length()) {
       throw StepError(env, "select programs of " + label, ENOENT,
                       "a requested program is not in " + path);
     }
@@ -442,12 +454,77 @@ Napi::Value Sensor::Update(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The descriptor of a program loaded and left for someone else to attach (loadOnly).
+Napi::Value Sensor::ProgramFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  for (bpf_program* p : held_) {
+    if (name == bpf_program__name(p) && bpf_program__fd(p) >= 0) return Napi::Number::New(env, bpf_program__fd(p));
+  }
+  throw StepError(env, "find loaded program " + name, ENOENT);
+}
+
+// Removes and returns every element of a hash map whose key starts with the
+// u32 window, values of per-CPU maps one after the other. Keys are
+// collected first: deleting while walking would restart the walk.
+Napi::Value Sensor::TakeWindow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  uint32_t window = info[1].As<Napi::Number>().Uint32Value();
+  std::string step = "drain map " + name;
+  bpf_map* map = nullptr;
+  for (bpf_object* obj : objects_) {
+    bpf_map* m = bpf_object__find_map_by_name(obj, name.c_str());
+    if (m && bpf_map__fd(m) >= 0) map = m;
+  }
+  if (!map) throw StepError(env, step, ENOENT, "no loaded object has this map");
+  int fd = bpf_map__fd(map);
+  size_t key_size = bpf_map__key_size(map);
+  size_t value_size = bpf_map__value_size(map);
+  bpf_map_type type = bpf_map__type(map);
+  if (type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) throw StepError(env, "count possible CPUs", -ncpu);
+    value_size = ((value_size + 7) & ~size_t(7)) * ncpu;
+  }
+  std::vector<std::vector<uint8_t>> keys;
+  std::vector<uint8_t> key(key_size), next(key_size);
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : key.data(), next.data()) == 0) {
+    first = false;
+    key = next;
+    uint32_t w;
+    memcpy(&w, key.data(), sizeof(w));
+    if (w == window) keys.push_back(key);
+  }
+  if (errno != ENOENT) throw StepError(env, step, errno);
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (auto& k : keys) {
+    Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, value_size);
+    // an entry the LRU evicted meanwhile is simply gone (user space counts it from the inserts)
+    if (bpf_map_lookup_and_delete_elem(fd, k.data(), value.Data()) != 0) {
+      if (errno == ENOENT) continue;
+      // before 5.14 hash maps cannot do both in one call; the window is closed, so two are as good
+      if (errno != EINVAL && errno != kENOTSUPP) throw StepError(env, step, errno);
+      if (bpf_map_lookup_elem(fd, k.data(), value.Data()) != 0) continue;
+      bpf_map_delete_elem(fd, k.data());
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("key", Napi::Buffer<uint8_t>::Copy(env, k.data(), k.size()));
+    o.Set("value", value);
+    out.Set(n++, o);
+  }
+  return out;
+}
+
 void Sensor::Teardown() {
   Detach();
   if (ring_) ring_buffer__free(ring_);
   ring_ = nullptr;
   for (bpf_object* o : objects_) bpf_object__close(o);
   objects_.clear();
+  held_.clear();
   events_fd_ = counters_fd_ = -1;
   shared_fds_.clear();
   delete batch_;

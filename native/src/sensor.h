@@ -16,6 +16,7 @@
 struct bpf_object;
 struct bpf_map;
 struct bpf_link;
+struct bpf_program;
 struct ring_buffer;
 
 struct Attachment {
@@ -42,6 +43,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value Counters(const Napi::CallbackInfo& info);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
   Napi::Value Update(const Napi::CallbackInfo& info);
+  Napi::Value ProgramFd(const Napi::CallbackInfo& info);
+  Napi::Value TakeWindow(const Napi::CallbackInfo& info);
   bpf_map* FindMap(Napi::Env env, const std::string& name, const std::string& step, size_t key_size);
   void UpdateMap(Napi::Env env, const std::string& name, Napi::Buffer<uint8_t> key, Napi::Buffer<uint8_t> value);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -56,6 +59,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
 
   std::vector<bpf_object*> objects_;
   std::vector<bpf_link*> links_;
+  std::vector<bpf_program*> held_;  // loaded, attached by someone else (loadOnly)
   std::vector<Attachment> attachments_;
   ring_buffer* ring_ = nullptr;
   int events_fd_ = -1;

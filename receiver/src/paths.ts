@@ -28,3 +28,8 @@ export function bpfObjectPath(name: string): string {
 export function bpfauditCommand(): string {
   return join(projectRoot(), 'bin', 'bpfaudit');
 }
+
+/** The helper that keeps the inbound program attached to interfaces (native/src/tcx_attach.c). */
+export function tcxAttachPath(): string {
+  return join(projectRoot(), 'build', 'Release', 'bpfaudit-tcx');
+}

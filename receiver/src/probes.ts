@@ -8,7 +8,7 @@ import { bpfObjectPath } from './paths';
 
 export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries' | 'ring_buffer_bytes'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
-  const { exec, tcp, udp, ipset } = probes;
+  const { exec, tcp, udp, ipset, inbound } = probes;
 
   const execPrograms: string[] = [];
   if (exec.enabled) {
@@ -54,6 +54,16 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
       name: 'ipset',
       path: bpfObjectPath('ipset'),
       programs: ['bpfaudit_ipset_send', 'bpfaudit_ipset_uring_submit', 'bpfaudit_ipset_uring_complete'],
+    });
+  }
+  if (inbound.enabled) {
+    // the ingress program is attached per interface by bpfaudit-tcx (inbound/tcx_attacher.ts)
+    objects.push({
+      name: 'inbound',
+      path: bpfObjectPath('inbound'),
+      programs: ['bpfaudit_inbound_reset'],
+      loadOnly: ['bpfaudit_inbound'],
+      maxEntries: { inbound_sources: inbound.max_sources },
     });
   }
   // the first object loaded creates the shared fold table

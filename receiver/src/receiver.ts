@@ -32,6 +32,8 @@ import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
 import { buildResource, packageVersion } from './otel/resource';
 import { probeObjects } from './probes';
+import { InboundMonitor, type InboundStats } from './inbound/inbound_monitor';
+import { TcxAttacher } from './inbound/tcx_attacher';
 import { fileExporterDirs } from './security';
 import { LOCAL_RETRY } from './config/defaults';
 
@@ -49,6 +51,8 @@ export interface ReceiverStats {
   folds: FoldStats;
   processes: ProcessTableStats;
   kernel: KernelCounters;
+  /** set when probes.inbound is on */
+  inbound?: InboundStats;
   exporters: ExporterStats[];
 }
 
@@ -112,6 +116,9 @@ export class Receiver {
   private statsTimer: NodeJS.Timeout | undefined;
   private lastTotals: LossTotals | undefined;
   private metrics: MeterProvider | undefined;
+  private inbound: InboundMonitor | undefined;
+  private attacher: TcxAttacher | undefined;
+  private finalInbound: InboundStats | undefined;
 
   constructor(
     private config: Config,
@@ -177,10 +184,33 @@ export class Receiver {
       (e) => this.options.onError?.(e),
       { maxBatchBytes: limits.batch_bytes, maxInflight: limits.max_inflight_batches, pollMs: limits.poll_ms },
     );
+    if (probes.inbound.enabled) this.startInbound(this.sensor);
     this.sweeper = setInterval(() => this.sweepFolds(), FOLD_SWEEP_MS);
     this.statsTimer = setInterval(() => this.emitStats(), limits.stats_interval_ms);
     const otlp = this.config.exporters.find((e) => e.type === 'otlp');
     this.metrics = this.options.exporters ? undefined : startMetrics(otlp?.type === 'otlp' ? otlp : undefined, this.output.resource, limits.stats_interval_ms, () => this.lossTotals());
+  }
+
+  private startInbound(sensor: Sensor): void {
+    const onError = (e: Error) => this.options.onError?.(e);
+    this.attacher = new TcxAttacher(sensor.programFd('bpfaudit_inbound'), this.config.probes.inbound, onError);
+    this.inbound = new InboundMonitor({
+      sensor,
+      attacher: this.attacher,
+      config: () => this.config.probes.inbound,
+      nowUnixNs: () => toUnixNs(this.native.bootTimeNs(), this.clock),
+      emit: (r) => {
+        this.emitRecord(r);
+        this.stats.emitted++;
+      },
+      onError,
+    });
+    this.inbound.start();
+  }
+
+  /** Resolves once the inbound program is attached to the interfaces present at start (before a privilege drop). */
+  async ready(): Promise<void> {
+    await this.attacher?.ready;
   }
 
   /** The periodic bpfaudit.stats record: every loss counter, in the log stream itself. */
@@ -225,10 +255,12 @@ export class Receiver {
   async reload(next: Config): Promise<ReloadResult> {
     const ignored: string[] = [];
     const candidate = structuredClone(next);
+    // the inbound thresholds and floor are read at each window's end: they apply without a restart
+    const restartOnly = (c: Config) => ({ ...c, probes: { ...c.probes, inbound: { ...c.probes.inbound, alerts: undefined, min_packets: undefined } } });
     for (const section of ['probes', 'limits'] as const) {
-      if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
+      if (JSON.stringify(restartOnly(next)[section]) !== JSON.stringify(restartOnly(this.config)[section])) {
         ignored.push(`${section} (needs a restart)`);
-        (candidate as unknown as Record<string, unknown>)[section] = this.config[section];
+        (candidate as unknown as Record<string, unknown>)[section] = section === 'probes' ? { ...this.config.probes, inbound: { ...this.config.probes.inbound, alerts: next.probes.inbound.alerts, min_packets: next.probes.inbound.min_packets } } : this.config[section];
       }
     }
     const writes = this.settings.next(candidate);
@@ -383,6 +415,7 @@ export class Receiver {
       folds: this.folds.stats(),
       processes: this.processes.stats(),
       kernel: this.sensor && !this.stopped ? this.sensor.counters() : (this.finalKernel ?? NO_KERNEL),
+      ...(this.inbound ? { inbound: this.finalInbound ?? this.inbound.statistics() } : {}),
       exporters: this.exporterStats(),
     };
   }
@@ -396,6 +429,7 @@ export class Receiver {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.statsTimer) clearInterval(this.statsTimer);
     const deadline = Date.now() + this.config.limits.shutdown_timeout_ms;
+    if (this.inbound) this.finalInbound = await this.inbound.stop();
     if (this.sensor) {
       await this.sensor.stop();
       this.folds.flush(this.native.bootTimeNs());

@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { addonPath } from '../../receiver/src/native/loader';
-import { bpfObjectPath } from '../../receiver/src/paths';
+import { bpfObjectPath, tcxAttachPath } from '../../receiver/src/paths';
 import { startupBlockers } from '../../receiver/src/privileges';
 
 export function kernelSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';
   const blockers = startupBlockers();
   if (blockers.length) return blockers.join('; ');
-  for (const p of [addonPath(), ...['exec', 'tcp', 'udp', 'ipset'].map(bpfObjectPath)]) {
+  for (const p of [addonPath(), ...['exec', 'tcp', 'udp', 'ipset', 'inbound'].map(bpfObjectPath), tcxAttachPath()]) {
     if (!existsSync(p)) return `${p} is not built (run scripts/setup.sh)`;
   }
   return undefined;

@@ -43,7 +43,7 @@ export function parseRawBtf(text: string) {
   return { structs, enums };
 }
 
-const objects = ['exec', 'tcp', 'udp', 'ipset'].map(bpfObjectPath);
+const objects = ['exec', 'tcp', 'udp', 'ipset', 'inbound'].map(bpfObjectPath);
 const built = objects.every(existsSync);
 
 describeRequiring(built ? undefined : 'BPF objects not built (scripts/build-bpf.sh)', 'event layout matches the BPF objects', () => {

@@ -36,6 +36,7 @@ export function summary(stats: ReceiverStats): string {
     `exec_comm_missed=${stats.kernel.execCommMissed}`,
     `folds_evicted=${stats.folds.evicted}`,
     `parent_unknown=${stats.processes.parentUnknown}`,
+    ...(stats.inbound ? [`inbound_windows=${stats.inbound.windows} inbound_sources=${stats.inbound.sources} inbound_alerts=${stats.inbound.alerts} inbound_evicted=${stats.inbound.evicted} inbound_vlan_skipped=${stats.inbound.vlanSkipped}`] : []),
     ...stats.exporters.map((e, i) => {
       const o = e.otlp;
       const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords} set_aside=${o.spool.setAside}` : '';
@@ -78,6 +79,12 @@ export async function run(configPath: string | undefined): Promise<number> {
     throw e;
   }
   receiver.start();
+  try {
+    await receiver.ready();
+  } catch (e) {
+    await receiver.stop();
+    throw new CliError(`cannot start: ${(e as Error).message}`);
+  }
   if (dropping) {
     const user = resolveUser(config.security.run_as);
     try {

@@ -8,6 +8,16 @@ export const DEFAULT_CONFIG: Config = {
     tcp: { connect: true, accept: true, close: true },
     udp: { bind: true, connect: true, send: true, receive: true, window_ms: 10_000 },
     ipset: { enabled: true },
+    inbound: {
+      enabled: true,
+      interfaces: [],
+      loopback: false,
+      window_seconds: 60,
+      min_packets: 10,
+      max_sources: 4096,
+      // heavy: 10k packets/s or 100 Mbit/s from one address; scan: 100 ports or 50 SYNs to closed ports in a window
+      alerts: { packets_per_second: 10_000, bytes_per_second: 12_500_000, distinct_ports: 100, closed_port_syns: 50 },
+    },
   },
   filters: { ignore: [] },
   dedup: {

@@ -85,6 +85,30 @@ export const CONFIG_SCHEMA: SchemaNode = {
           fields: { bind: bool, connect: bool, send: bool, receive: bool, window_ms: int(100, 3_600_000) },
         },
         ipset: { kind: 'object', fields: { enabled: bool } },
+        inbound: {
+          kind: 'object',
+          fields: {
+            enabled: bool,
+            interfaces: {
+              kind: 'array',
+              unique: true,
+              items: { kind: 'string', pattern: /^[^\s/]{1,15}$/, describe: 'an interface name or shell pattern (at most 15 characters, no "/")' },
+            },
+            loopback: bool,
+            window_seconds: int(1, 3600),
+            min_packets: int(0, 2 ** 32),
+            max_sources: int(64, 1 << 20),
+            alerts: {
+              kind: 'object',
+              fields: {
+                packets_per_second: int(0, 2 ** 32),
+                bytes_per_second: int(0, 2 ** 40),
+                distinct_ports: int(0, 1024),
+                closed_port_syns: int(0, 2 ** 32),
+              },
+            },
+          },
+        },
       },
     },
     filters: {

@@ -51,12 +51,35 @@ export type IgnoreRule =
 export type DedupKind = 'network.tcp.connect' | 'network.tcp.accept' | 'network.tcp.close';
 export type DedupKey = 'process' | 'user' | 'remote_address' | 'service_port';
 
+/** Thresholds per source address and window; 0 turns a rule off. */
+export interface InboundAlerts {
+  packets_per_second: number;
+  bytes_per_second: number;
+  distinct_ports: number;
+  closed_port_syns: number;
+}
+
+export interface InboundConfig {
+  enabled: boolean;
+  /** interface names or shell patterns ("veth*"); empty: every interface but loopback, also ones that appear later */
+  interfaces: string[];
+  /** loopback too (only with this set, whatever the patterns say) */
+  loopback: boolean;
+  window_seconds: number;
+  /** a source with fewer packets in a window gets no summary record (alerts still apply) */
+  min_packets: number;
+  /** sources counted per window in the kernel (an LRU; evictions are counted) */
+  max_sources: number;
+  alerts: InboundAlerts;
+}
+
 export interface Config {
   probes: {
     exec: { enabled: boolean; argv: boolean; max_args: number; exit: boolean };
     tcp: { connect: boolean; accept: boolean; close: boolean };
     udp: { bind: boolean; connect: boolean; send: boolean; receive: boolean; window_ms: number };
     ipset: { enabled: boolean };
+    inbound: InboundConfig;
   };
   filters: { ignore: IgnoreRule[] };
   /** the redundancy cache: repeats within the window folded into one record with a count */

@@ -26,6 +26,8 @@ export const Counter = {
   COUNTER_EXE_PATH_TRUNCATED: 16,
   COUNTER_FOLDED: 17,
   COUNTER_EXEC_COMM_MISSED: 18,
+  COUNTER_INBOUND_NEW: 19,
+  COUNTER_INBOUND_VLAN: 21,
   COUNTER_FILTERED: 32,
   COUNTER_NO_OWNER: 48,
   COUNTER_MAX: 64,
@@ -162,6 +164,18 @@ export const RUNTIME_CONFIG: StructLayout = {
 };
 
 /** C struct name -> mirror */
+export const INBOUND_PORT_BITS = 1024;
+
+export const INBOUND_KEY: StructLayout = {
+  size: 28,
+  fields: { window: 0, ifindex: 4, family: 8, pad0: 10, addr: 12 },
+};
+
+export const INBOUND_COUNTS: StructLayout = {
+  size: 152,
+  fields: { packets: 0, bytes: 8, syns: 16, closed_syns: 20, ports: 24 },
+};
+
 export const STRUCTS: Record<string, StructLayout> = {
   event_header: EVENT_HEADER,
   proc_ctx: PROC_CTX,
@@ -175,6 +189,8 @@ export const STRUCTS: Record<string, StructLayout> = {
   ipset_event: IPSET_EVENT,
   filter_rule: FILTER_RULE,
   runtime_config: RUNTIME_CONFIG,
+  inbound_key: INBOUND_KEY,
+  inbound_counts: INBOUND_COUNTS,
 };
 
 /** Batch framing written by the addon: u32 length, u32 zero, record, padding to 8. */

@@ -7,6 +7,8 @@ export interface NativeObjectSpec {
   path: string;
   /** BPF program names to load and attach; the rest of the object is not loaded */
   programs: string[];
+  /** programs loaded and not attached: a helper attaches them (programFd) */
+  loadOnly?: string[];
   /** `const volatile` knobs, set before load */
   rodata?: Record<string, number | boolean>;
   /** max_entries of named maps, set before load */
@@ -63,6 +65,10 @@ export interface NativeSensor {
   /** one element of a loaded (non-per-CPU) map; null when the key is absent */
   lookup(map: string, key: Buffer): Buffer | null;
   update(map: string, key: Buffer, value: Buffer): void;
+  /** the descriptor of a loadOnly program, owned by the sensor */
+  programFd(program: string): number;
+  /** removes and returns the elements of a hash map whose key starts with this u32; per-CPU values one CPU after the other */
+  takeWindow(map: string, window: number): { key: Buffer; value: Buffer }[];
   close(): void;
 }
 

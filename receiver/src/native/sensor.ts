@@ -135,6 +135,14 @@ export class Sensor {
     return native(() => this.handle.lookup(map, key));
   }
 
+  programFd(program: string): number {
+    return native(() => this.handle.programFd(program));
+  }
+
+  takeWindow(map: string, window: number): { key: Buffer; value: Buffer }[] {
+    return native(() => this.handle.takeWindow(map, window));
+  }
+
   /** Detaches the probes and waits until the ring's tail is delivered; counters stay readable until close. */
   async stop(): Promise<void> {
     if (this.closed) return;
