@@ -38,7 +38,8 @@ describeKernel('OTLP export end to end', () => {
       await srv.exited;
 
       const byPid = (name: string, pid: number) => (l: DecodedLog) => l.eventName === name && l.attributes['process.pid'] === pid;
-      await until('the records at the collector', () => server.records.some(byPid('network.tcp.close', client.pid)) && server.records.some(byPid('process.exec', exec.pid)));
+      // a stats record too: they come every stats_interval_ms, this run may be shorter than one
+      await until('the records at the collector', () => server.records.some(byPid('network.tcp.close', client.pid)) && server.records.some(byPid('process.exec', exec.pid)) && server.records.some((r) => r.eventName === 'bpfaudit.stats'));
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toBe(0);
       await server.stop();

@@ -3,7 +3,8 @@
 // with bpfaudit running its default configuration: per TCP connection
 // (connect, accept, both closes), per exec (fork + exec + exit), per UDP
 // datagram (sent and received), per pair of socket calls that are neither
-// UDP nor ipset (a unix stream), per ipset command.
+// UDP nor ipset (a unix stream), per ipset command, per packet arriving on
+// a watched interface (a veth from a namespace made here).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,48 @@ function ipsetRestore(commands: number): void {
   }
 }
 
+const FLOOD = `
+const dgram = require('dgram');
+const [host, total] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+(async () => {
+  const payload = Buffer.alloc(16);
+  for (let sent = 0; sent < +total; ) {
+    const n = Math.min(500, +total - sent);
+    await new Promise((done) => { let k = 0; for (let i = 0; i < n; i++) s.send(payload, 9999, host, () => { if (++k === n) done(); }); });
+    sent += n;
+  }
+  s.close();
+})();`;
+
+/**
+ * Small UDP datagrams from a namespace into the host over a veth pair that
+ * appears while the receiver runs (its default watches every new interface).
+ */
+async function inboundPackets(packets: number): Promise<KernelCost> {
+  const tag = `bpfb${process.pid % 100000}`;
+  const ns = `${tag}-ns`;
+  const net = `10.252.${process.pid % 250}`;
+  const ip = (...args: string[]) => execFileSync('ip', args);
+  ip('netns', 'add', ns);
+  try {
+    ip('link', 'add', `${tag}h`, 'type', 'veth', 'peer', 'name', `${tag}n`, 'netns', ns);
+    ip('addr', 'add', `${net}.1/24`, 'dev', `${tag}h`);
+    ip('link', 'set', `${tag}h`, 'up');
+    ip('-n', ns, 'addr', 'add', `${net}.2/24`, 'dev', `${tag}n`);
+    ip('-n', ns, 'link', 'set', `${tag}n`, 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    // the helper attaches on the interface's appearance; give it a moment before counting
+    await new Promise((r) => setTimeout(r, 500));
+    return measure('inbound packet (UDP from a namespace over a veth)', packets, () => {
+      execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', FLOOD, `${net}.1`, String(packets)]);
+    });
+  } finally {
+    spawnSync('ip', ['netns', 'delete', ns]);
+    spawnSync('ip', ['link', 'delete', `${tag}h`]);
+  }
+}
+
 export async function kernelCosts(): Promise<KernelCost[]> {
   const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
   const before = readFileSync(sysctl, 'utf8').trim();
@@ -81,6 +124,7 @@ export async function kernelCosts(): Promise<KernelCost[]> {
       measure('UDP datagram (sendto + recvfrom)', 100_000, loop('udp', 100_000)),
       measure('unix stream sendmsg + recvmsg (not ours)', 100_000, loop('unix', 100_000)),
       measure('ipset command (restore of 1,000 adds)', 1_000, () => ipsetRestore(1_000)),
+      await inboundPackets(200_000),
     ];
   } finally {
     await stopReceiver(receiver);

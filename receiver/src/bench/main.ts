@@ -55,6 +55,8 @@ async function main(): Promise<void> {
 
   const costs = await kernelCosts();
   const targets: Record<string, string> = { TCP: '<= 1,500 ns', exec: '<= 3,000 ns', UDP: '<= 1,000 ns', unix: '<= 300 ns' };
+  const inbound = costs.find((c) => c.workload.startsWith('inbound'))?.programs.find((p) => p.program === 'bpfaudit_inbound');
+  say('BPF time per inbound packet: the tcx ingress program alone', inbound ? `${fmt(inbound.nsPerOp)} ns (${inbound.runsPerOp.toFixed(2)} runs per packet)` : 'the program did not run: not attached', '<= 100 ns');
   for (const c of costs) {
     say(`BPF time per ${c.workload}`, `${fmt(c.nsPerOp)} ns`, targets[c.workload.split(' ')[0]] ?? '');
     say('  top programs', c.programs.slice(0, 4).map((p) => `${p.program} ${fmt(p.nsPerOp)} (${p.runsPerOp.toFixed(1)} runs)`).join(', '));
