@@ -203,4 +203,21 @@ describeKernel('inbound activity by source address', () => {
     expect(all.filter((r) => r.attributes['source.address'] === qinqV4)).toEqual([]);
     expect(cli.stderr()).toMatch(/inbound_alerts=2 inbound_evicted=0 inbound_vlan_skipped=20 /);
   }, 180_000);
+
+  it('a receiver killed with SIGKILL takes its tcx links with it (the helper dies with it)', async () => {
+    const host = installRoot('inbound-kill');
+    const cfg = host.config('bpfaudit.yaml', [
+      `probes: { ${OTHER_PROBES_OFF}, inbound: { interfaces: ["bpfnone${tag}"], loopback: true } }`,
+      `exporters: [ { type: file, path: "${join(host.logDir, 'audit.jsonl')}" } ]`,
+    ]);
+    const cli = await startCli(cfg);
+    await until('the program on lo', () => helperLinks(cli.child.pid!).some((l) => l.ifindex === ifindex('lo')));
+    const [link] = helperLinks(cli.child.pid!);
+    const helper = spawnSync('pgrep', ['-P', String(cli.child.pid), '-x', 'bpfaudit-tcx'], { encoding: 'utf8' }).stdout.trim();
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    await until('the helper to be gone', () => !existsSync(`/proc/${helper}`));
+    await until('the program to be unloaded', () => !(JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number }[]).some((p) => p.id === link.progId));
+    expect(execFileSync('tc', ['filter', 'show', 'dev', 'lo', 'ingress'], { encoding: 'utf8' })).toBe('');
+  });
 });
