@@ -106,7 +106,8 @@ describeKernel('file exporters in an installation', () => {
   it('a full disk holds the records back and retries; when there is room again every record arrives, in order', async () => {
     const host = installRoot('diskfull');
     mkdirSync(host.logDir, { mode: 0o755 });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k,mode=0755', 'bpfaudit-test', host.logDir]);
+    // room for the test's records and whatever else the host runs meanwhile once the filler is gone
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'bpfaudit-test', host.logDir]);
     try {
       const file = join(host.logDir, 'audit.jsonl');
       const cfg = host.config('bpfaudit.yaml', [EXEC_ONLY, `exporters: [ { type: file, path: "${file}" } ]`, 'limits: { flush_interval_ms: 50, stats_interval_ms: 500 }']);
