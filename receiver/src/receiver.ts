@@ -199,10 +199,7 @@ export class Receiver {
       attacher: this.attacher,
       config: () => this.config.probes.inbound,
       nowUnixNs: () => toUnixNs(this.native.bootTimeNs(), this.clock),
-      emit: (r) => {
-        this.emitRecord(r);
-        this.stats.emitted++;
-      },
+      emit: (r) => this.emitCounted(r),
       onError,
     });
     this.inbound.start();
@@ -336,9 +333,14 @@ export class Receiver {
   /** Returns the record's Timestamp. */
   private emit(ev: RecordEvent, ctx: MappingContext): bigint {
     const record = eventToLogRecord(ev, ctx);
-    this.emitRecord(record);
-    this.stats.emitted++;
+    this.emitCounted(record);
     return record.timeUnixNs;
+  }
+
+  /** An audit record, counted as emitted (unlike the stats records about them). */
+  private emitCounted(r: AuditLogRecord): void {
+    this.emitRecord(r);
+    this.stats.emitted++;
   }
 
   private emitRecord(r: AuditLogRecord): void {

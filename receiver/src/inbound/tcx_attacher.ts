@@ -15,6 +15,7 @@ export class TcxAttacher {
   private readonly attachedNow = new Set<number>();
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
+  private stopping = false;
   readonly ready: Promise<void>;
 
   constructor(programFd: number, config: Pick<InboundConfig, 'interfaces' | 'loopback'>, onError: (e: Error) => void) {
@@ -27,6 +28,8 @@ export class TcxAttacher {
       ready = res;
       fail = rej;
     });
+    // an end before ready is also reported through onError: whoever does not wait for ready loses nothing
+    this.ready.catch(() => undefined);
     const timer = setTimeout(() => fail(new Error(`inbound: bpfaudit-tcx did not list the interfaces within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     this.child.once('error', (e) => fail(new Error(`inbound: cannot run ${tcxAttachPath()}: ${e.message}`)));
     this.child.once('close', (code, signal) => {
@@ -53,8 +56,6 @@ export class TcxAttacher {
       }
     });
   }
-
-  private stopping = false;
 
   interfaceName(ifindex: number): string {
     return this.names.get(ifindex) ?? `ifindex ${ifindex}`;
