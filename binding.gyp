@@ -7,7 +7,8 @@
         "native/src/errors.cc",
         "native/src/privileges.cc",
         "native/src/rodata.cc",
-        "native/src/sensor.cc"
+        "native/src/sensor.cc",
+        "native/src/unix_datagram.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

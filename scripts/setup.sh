@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc g++ python3 pkg-config)
-test_pkgs=(iproute2 ipset curl util-linux procps logrotate liburing-dev auditd)
+test_pkgs=(iproute2 ipset curl util-linux procps logrotate liburing-dev auditd rsyslog rsyslog-gnutls openssl)
 pkgs=("${runtime_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 

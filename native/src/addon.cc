@@ -1,10 +1,11 @@
-// Module entry: the Sensor class and the clock helper.
+// Module entry: the Sensor class, the clock helpers, the privilege drop and the local syslog socket.
 #include <napi.h>
 #include <time.h>
 
 #include "errors.h"
 #include "privileges.h"
 #include "sensor.h"
+#include "unix_datagram.h"
 
 namespace {
 
@@ -41,6 +42,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bootToRealtimeNs", Napi::Function::New(env, BootToRealtimeNs));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs));
   exports.Set("dropPrivileges", Napi::Function::New(env, DropPrivileges));
+  exports.Set("unixDatagramOpen", Napi::Function::New(env, UnixDatagramOpen));
+  exports.Set("unixDatagramSend", Napi::Function::New(env, UnixDatagramSend));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   return exports;
 }
 

@@ -36,11 +36,13 @@ import { InboundMonitor, type InboundStats } from './inbound/inbound_monitor';
 import { TcxAttacher } from './inbound/tcx_attacher';
 import { fileExporterDirs } from './security';
 import { LOCAL_RETRY } from './config/defaults';
+import { SyslogExporter, type SyslogStats } from './exporters/syslog/syslog_exporter';
 
 export interface ExporterStats extends DeliveryStats {
   type: string;
   /** OTLP exporters: what the collector acknowledged, and the spool */
   otlp?: OtlpDeliveryStats;
+  syslog?: SyslogStats;
 }
 
 export interface ReceiverStats {
@@ -93,7 +95,7 @@ type Folded = TcpEvent | UdpEvent;
 
 function exporterLabel(config: Config, i: number): string {
   const e = config.exporters[i];
-  return `exporter[${i}] ${e.type}${e.type === 'file' ? ` ${e.path}` : ''}`;
+  return `exporter[${i}] ${e.type}${e.type === 'file' ? ` ${e.path}` : e.type === 'syslog' ? ` ${e.endpoint}` : ''}`;
 }
 
 export class Receiver {
@@ -234,7 +236,7 @@ export class Receiver {
       foldsEvicted: s.folds.evicted,
       parentUnknown: s.processes.parentUnknown,
       exportFailed: s.exporters.reduce((n, e) => n + e.failed + (e.otlp?.failed ?? 0), 0),
-      exporters: s.exporters.map((e) => ({ failed: e.failed + (e.otlp?.failed ?? 0), held: e.held })),
+      exporters: s.exporters.map((e) => ({ failed: e.failed + (e.otlp?.failed ?? 0), held: e.held, truncated: e.syslog?.truncated ?? 0 })),
       exportRejected: s.exporters.reduce((n, e) => n + (e.otlp?.rejected ?? 0), 0),
       exported: s.exporters.reduce((n, e) => n + (e.otlp?.exported ?? 0), 0),
       spoolOverflow: s.exporters.reduce((n, e) => n + (e.otlp?.spool.overflowRecords ?? 0), 0),
@@ -408,6 +410,7 @@ export class Receiver {
       type: this.output.types[i],
       ...p.stats(),
       ...(p.exporter instanceof SpoolingOtlpExporter ? { otlp: p.exporter.stats() } : {}),
+      ...(p.exporter instanceof SyslogExporter ? { syslog: p.exporter.stats() } : {}),
     }));
   }
 

@@ -40,7 +40,9 @@ export function summary(stats: ReceiverStats): string {
     ...stats.exporters.map((e, i) => {
       const o = e.otlp;
       const otlp = o ? ` exported=${o.exported} rejected=${o.rejected} failed=${o.failed} retries=${o.retries} spooled=${o.spool.batches} spool_overflow=${o.spool.overflowRecords} set_aside=${o.spool.setAside}` : '';
-      return `exporter[${i}]=${e.type} delivered=${e.delivered} failed=${e.failed} write_retries=${e.retries}${otlp}`;
+      const s = e.syslog;
+      const syslog = s ? ` sent=${s.sent} truncated=${s.truncated} resent=${s.resent} reconnects=${s.reconnects}` : '';
+      return `exporter[${i}]=${e.type} delivered=${e.delivered} failed=${e.failed} write_retries=${e.retries}${otlp}${syslog}`;
     }),
   ].join(' ');
 }

@@ -56,6 +56,16 @@ export const EXPORTER_DEFAULTS = {
     encoder: 'direct',
     spool: { dir: '/var/lib/bpfaudit/spool', max_bytes: 256 << 20 },
   },
+  syslog: {
+    endpoint: 'unix:///dev/log',
+    format: 'rfc5424',
+    message: 'structured',
+    facility: 'authpriv',
+    // 32473 is the private enterprise number RFC 5612 reserves for documentation: set your own
+    sd_id: 'bpfaudit@32473',
+    resend_bytes: 4 << 20,
+    connect_timeout_ms: 10_000,
+  },
 } as const satisfies Record<string, object>;
 
 /** Retrying a local write (a file, the spool) that failed: a full disk is waited out, not dropped. */

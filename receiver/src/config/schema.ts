@@ -2,6 +2,8 @@
 // against it, and json_schema.ts prints it as the JSON Schema in config/.
 import { existsSync } from 'node:fs';
 import { KIND_TYPES, parseCidr, parseExe, parseKinds, parseNetlog } from '../filters/ignore_rule';
+import { FACILITIES } from '../exporters/syslog/syslog_message';
+import { ENDPOINT_PATTERN, parseEndpoint } from '../exporters/syslog/syslog_transport';
 
 /** A semantic check: undefined when fine, a string for an error, { warning } for a note. */
 export type Check = (value: string) => string | { warning: string } | undefined;
@@ -37,6 +39,15 @@ function missingExe(path: string): { warning: string } | undefined {
 }
 
 const readable: Check = (v) => (existsSync(v) ? undefined : `${v} does not exist`);
+
+const TLS_FILES: SchemaNode = {
+  kind: 'object',
+  fields: {
+    ca_file: { kind: 'string', describe: 'a readable file', check: readable },
+    cert_file: { kind: 'string', describe: 'a readable file', check: readable },
+    key_file: { kind: 'string', describe: 'a readable file', check: readable },
+  },
+};
 
 const existingExe: Check = (v) => probe(() => parseExe(v)) ?? missingExe(v.replace(/^!/, '').trim());
 
@@ -157,20 +168,29 @@ export const CONFIG_SCHEMA: SchemaNode = {
               headers: { kind: 'map', values: { kind: 'string' } },
               timeout_ms: int(1, 600_000),
               compression: { kind: 'string', enum: ['gzip', 'none'] },
-              tls: {
-                kind: 'object',
-                fields: {
-                  ca_file: { kind: 'string', describe: 'a readable file', check: readable },
-                  cert_file: { kind: 'string', describe: 'a readable file', check: readable },
-                  key_file: { kind: 'string', describe: 'a readable file', check: readable },
-                },
-              },
+              tls: TLS_FILES,
               retry: { kind: 'object', fields: { initial_ms: int(10, 600_000), max_ms: int(10, 3_600_000) } },
               encoder: { kind: 'string', enum: ['direct', 'sdk'] },
               spool: {
                 kind: 'object',
                 fields: { dir: { kind: 'string', pattern: /^\/./, describe: 'an absolute path' }, max_bytes: int(1 << 20, 2 ** 40) },
               },
+            },
+          },
+          syslog: {
+            kind: 'object',
+            fields: {
+              type: { kind: 'string' },
+              endpoint: { kind: 'string', pattern: ENDPOINT_PATTERN, describe: 'unix:///path, udp://host:port, tcp://host:port or tls://host:port', check: (v) => probe(() => parseEndpoint(v)) },
+              format: { kind: 'string', enum: ['rfc5424', 'rfc3164'] },
+              message: { kind: 'string', enum: ['structured', 'json'] },
+              facility: { kind: 'string', enum: Object.keys(FACILITIES) },
+              sd_id: { kind: 'string', pattern: /^[!#-<>-\\^-~]{1,32}$/, describe: 'an SD-ID: 1 to 32 printable ASCII characters without space, =, ] or " (name@enterprise-number)' },
+              // 480 is what every receiver must take (RFC 5426); 65507 the most a UDP datagram holds
+              max_message_bytes: int(480, 65507),
+              resend_bytes: int(0, 1 << 30),
+              connect_timeout_ms: int(100, 600_000),
+              tls: TLS_FILES,
             },
           },
         },

@@ -1,4 +1,5 @@
 // The validated configuration, after defaults are applied.
+import type { Facility } from '../exporters/syslog/syslog_message';
 
 export type OutputFormat = 'text' | 'jsonl' | 'otlp-json';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -33,7 +34,26 @@ export interface OtlpExporterConfig {
   spool: { dir: string; max_bytes: number };
 }
 
-export type ExporterConfig = StdoutExporterConfig | FileExporterConfig | OtlpExporterConfig;
+export interface SyslogExporterConfig {
+  type: 'syslog';
+  /** unix:///dev/log, udp://host:port, tcp://host:port (octet counting) or tls://host:port */
+  endpoint: string;
+  format: 'rfc5424' | 'rfc3164';
+  /** structured: body as MSG, attributes as structured data; json: the record's JSON object as MSG */
+  message: 'structured' | 'json';
+  facility: Facility;
+  /** the SD-ID of the attributes' element */
+  sd_id: string;
+  /** unset: 2048 over UDP, 8192 otherwise */
+  max_message_bytes?: number;
+  /** tcp/tls: bytes of the latest messages written again after a connection is lost */
+  resend_bytes: number;
+  connect_timeout_ms: number;
+  /** tls: the CA that signed the receiver's certificate, and a client certificate if the receiver asks for one */
+  tls?: { ca_file?: string; cert_file?: string; key_file?: string };
+}
+
+export type ExporterConfig = StdoutExporterConfig | FileExporterConfig | OtlpExporterConfig | SyslogExporterConfig;
 
 /** netlog's whitelist line, or the structured form; "!" negates a field. */
 export type IgnoreRule =

@@ -8,10 +8,12 @@ import { formatter } from './formats';
 import { LineExporter } from './line_exporter';
 import { StreamSink } from './stream_sink';
 import { otlpClientOptions } from './otlp_settings';
+import { createSyslogExporter } from './syslog/syslog_factory';
 
 /**
  * index: the exporter's place in the config list, which names its spool directory.
- * Throws when a file cannot be opened or a spool is in use by another receiver.
+ * Throws when a file cannot be opened, a spool is in use by another receiver
+ * or a TLS file cannot be read.
  */
 export function createExporter(config: ExporterConfig, index: number, onError: (message: string) => void): LogRecordExporter {
   switch (config.type) {
@@ -28,5 +30,7 @@ export function createExporter(config: ExporterConfig, index: number, onError: (
         encoder: config.encoder,
         onError,
       });
+    case 'syslog':
+      return createSyslogExporter(config);
   }
 }

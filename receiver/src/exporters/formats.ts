@@ -1,4 +1,5 @@
-// The three line formats shared by the stdout and file exporters.
+// The three line formats of the stdout and file exporters; the syslog
+// exporter uses the same body line and JSON object.
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { formatRfc3339Ns, hrTimeToNs } from '../enrich/clock';
@@ -8,31 +9,34 @@ import type { OutputFormat } from '../config/types';
 /** Turns a batch of records into complete lines, each ending in "\n". */
 export type LineFormatter = (records: ReadableLogRecord[]) => string;
 
-function bodyText(r: ReadableLogRecord): string {
-  return typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? '');
-}
-
 /**
- * `<timestamp> <body>`. Bodies from the mapping are escaped already; a
- * control character that reached a body some other way is escaped here.
+ * The body as one line of text. Bodies from the mapping are escaped already;
+ * a control character that reached a body some other way is escaped here.
  */
-export function textLine(r: ReadableLogRecord): string {
-  return `${formatRfc3339Ns(hrTimeToNs(r.hrTime))} ${escapeControls(bodyText(r))}\n`;
+export function bodyLine(r: ReadableLogRecord): string {
+  return escapeControls(typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? ''));
 }
 
-/** One JSON object per record; JSON.stringify escapes every control character. */
+/** `<timestamp> <body>` */
+export function textLine(r: ReadableLogRecord): string {
+  return `${formatRfc3339Ns(hrTimeToNs(r.hrTime))} ${bodyLine(r)}\n`;
+}
+
+/** The record as one JSON object, no newline; JSON.stringify escapes every control character. */
+export function jsonObject(r: ReadableLogRecord): string {
+  return JSON.stringify({
+    timestamp: formatRfc3339Ns(hrTimeToNs(r.hrTime)),
+    observedTimestamp: formatRfc3339Ns(hrTimeToNs(r.hrTimeObserved)),
+    eventName: r.eventName,
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    body: r.body,
+    attributes: r.attributes,
+  }).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}
+
 export function jsonlLine(r: ReadableLogRecord): string {
-  return (
-    JSON.stringify({
-      timestamp: formatRfc3339Ns(hrTimeToNs(r.hrTime)),
-      observedTimestamp: formatRfc3339Ns(hrTimeToNs(r.hrTimeObserved)),
-      eventName: r.eventName,
-      severityNumber: r.severityNumber,
-      severityText: r.severityText,
-      body: r.body,
-      attributes: r.attributes,
-    }).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029')) + '\n'
-  );
+  return jsonObject(r) + '\n';
 }
 
 const decoder = new TextDecoder();

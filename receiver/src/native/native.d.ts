@@ -85,4 +85,9 @@ export interface NativeModule {
   bootTimeNs(): bigint;
   /** every capability and uid/gid 0 given up, on every thread; throws a NativeError naming the step */
   dropPrivileges(uid: number, gid: number): void;
+  /** a non-blocking AF_UNIX datagram socket connected to path; throws a NativeError (step "connect", ...) */
+  unixDatagramOpen(path: string): number;
+  /** one datagram per message from index `from` on, until one does not go (errno 0: all went) */
+  unixDatagramSend(fd: number, messages: Buffer[], from: number): { sent: number; errno: number; code: string };
+  closeFd(fd: number): void;
 }

@@ -14,8 +14,8 @@ export interface LossTotals {
   /** exec records whose parent process was not known */
   parentUnknown: number;
   exportFailed: number;
-  /** per exporter, in config order: records given up, records held by a failing write */
-  exporters: { failed: number; held: number }[];
+  /** per exporter, in config order: records given up, records held by a failing write, syslog messages cut to size */
+  exporters: { failed: number; held: number; truncated: number }[];
   exportRejected: number;
   exported: number;
   spoolOverflow: number;
@@ -53,6 +53,7 @@ export function statsRecord(now: LossTotals, previous: LossTotals | undefined, i
   now.exporters.forEach((e, i) => {
     if (e.failed) a[`bpfaudit.exporter.${i}.failed`] = e.failed;
     if (e.held) a[`bpfaudit.exporter.${i}.held`] = e.held;
+    if (e.truncated) a[`bpfaudit.exporter.${i}.truncated`] = e.truncated;
   });
   const failing = now.exporters.flatMap((e, i) => (e.failed || e.held ? [`exporter[${i}] failed=${e.failed} held=${e.held}`] : []));
   const lostNow = lossCount(now) - (previous ? lossCount(previous) : 0);
