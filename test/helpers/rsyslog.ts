@@ -163,9 +163,15 @@ export class Rsyslog {
     c.on('error', () => setTimeout(() => this.child && this.watch(port), 50));
   }
 
-  async stop(): Promise<void> {
+  /** Stops it reading (SIGSTOP): what is sent meanwhile waits in its socket buffers. */
+  hang(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGTERM: a restart; SIGKILL: a crash, with what it had not read or not written gone. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     if (!this.child) return;
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     await this.exited;
     running.delete(this.child);
     this.child = undefined;
