@@ -204,4 +204,35 @@ describeKernel('syslog exporter', () => {
     }
     expect([...bySeq.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
   }, 90_000);
+
+  it('the local socket: records made while rsyslogd restarts are held, then delivered on a new socket', async () => {
+    const dir = rsyslogDir('unix-restart');
+    const socket = join(dir, 'log.sock');
+    const daemon = new Rsyslog(dir, { socket });
+    await daemon.start();
+    const config = host.config('syslog-unix-restart.yaml', [
+      'probes: { inbound: { enabled: false } }',
+      `exporters: [ { type: syslog, endpoint: "unix://${socket}" } ]`,
+      'limits: { flush_interval_ms: 50, idle_flush_ms: 20 }',
+    ]);
+    const cli = await startCli(config);
+    const prefix = `unix-${process.pid}`;
+    await markedExecs(prefix, 0, 20, 5);
+    await until('the first records at rsyslogd', () => daemon.lines().some((l) => l.raw.includes(`${prefix}-0019`)), 10_000);
+    await daemon.stop();
+    const during = await markedExecs(prefix, 20, 60, 5);
+    await until('the receiver to hold records', () => /holding \d+ records/.test(cli.stderr()), 10_000);
+    await daemon.start();
+    const arrived = () => during.filter((m) => daemon.lines().some((l) => l.msgid === 'process.exec' && l.raw.includes(`"${m}"`)));
+    await until('the execs made while it was down', () => arrived().length === during.length, 20_000);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    await daemon.stop();
+    expect(cli.stderr()).toContain('writing again; the held records were delivered');
+    const m = /exporter\[0\]=syslog delivered=(\d+) failed=0 write_retries=(\d+) sent=(\d+) truncated=\d+ resent=0 reconnects=(\d+)/.exec(cli.stderr());
+    expect(m, cli.stderr()).not.toBeNull();
+    expect(m![1]).toBe(m![3]);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![4])).toBeGreaterThanOrEqual(1);
+  });
 });
