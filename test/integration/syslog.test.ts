@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { startCli, until } from '../helpers/cli';
+import { startCli, until, type Cli } from '../helpers/cli';
 import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import { markedExecs, runProgram, startNode } from '../helpers/processes';
-import { freePort, makeCertificates, Rsyslog, type SyslogLine } from '../helpers/rsyslog';
+import { freePort, makeCertificates, Rsyslog, type RsyslogInputs, type SyslogLine } from '../helpers/rsyslog';
 
 const host = installRoot('syslog');
 const SD = 'bpfaudit@32473';
@@ -29,6 +29,18 @@ function rsyslogDir(name: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(join(host.root, 'run'), 0o755);
   return dir;
+}
+
+/** rsyslogd with these inputs, and the receiver as installed with one syslog exporter to `endpoint`. */
+async function daemonAndReceiver(name: string, inputs: RsyslogInputs, endpoint: string): Promise<{ daemon: Rsyslog; cli: Cli }> {
+  const daemon = new Rsyslog(rsyslogDir(name), inputs);
+  await daemon.start();
+  const config = host.config(`${name}.yaml`, [
+    'probes: { inbound: { enabled: false } }',
+    `exporters: [ { type: syslog, endpoint: "${endpoint}" } ]`,
+    'limits: { flush_interval_ms: 50, idle_flush_ms: 20 }',
+  ]);
+  return { daemon, cli: await startCli(config) };
 }
 
 /** A message cut to its limit: flagged with its length before, the structured data still well-formed. */
@@ -157,16 +169,8 @@ describeKernel('syslog exporter', () => {
   });
 
   it('rsyslogd restarting, and hanging then killed, mid-stream over TCP: nothing lost, copies carry the sequenceId they had', async () => {
-    const dir = rsyslogDir('restart');
     const tcp = await freePort();
-    const daemon = new Rsyslog(dir, { tcp: { tcp } });
-    await daemon.start();
-    const config = host.config('syslog-restart.yaml', [
-      'probes: { inbound: { enabled: false } }',
-      `exporters: [ { type: syslog, endpoint: "tcp://127.0.0.1:${tcp}" } ]`,
-      'limits: { flush_interval_ms: 50, idle_flush_ms: 20 }',
-    ]);
-    const cli = await startCli(config);
+    const { daemon, cli } = await daemonAndReceiver('restart', { tcp: { tcp } }, `tcp://127.0.0.1:${tcp}`);
 
     const prefix = `restart-${process.pid}`;
     const execs = markedExecs(prefix, 0, 300, 5);
@@ -206,16 +210,8 @@ describeKernel('syslog exporter', () => {
   }, 90_000);
 
   it('the local socket: records made while rsyslogd restarts are held, then delivered on a new socket', async () => {
-    const dir = rsyslogDir('unix-restart');
-    const socket = join(dir, 'log.sock');
-    const daemon = new Rsyslog(dir, { socket });
-    await daemon.start();
-    const config = host.config('syslog-unix-restart.yaml', [
-      'probes: { inbound: { enabled: false } }',
-      `exporters: [ { type: syslog, endpoint: "unix://${socket}" } ]`,
-      'limits: { flush_interval_ms: 50, idle_flush_ms: 20 }',
-    ]);
-    const cli = await startCli(config);
+    const socket = join(rsyslogDir('unix-restart'), 'log.sock');
+    const { daemon, cli } = await daemonAndReceiver('unix-restart', { socket }, `unix://${socket}`);
     const prefix = `unix-${process.pid}`;
     await markedExecs(prefix, 0, 20, 5);
     await until('the first records at rsyslogd', () => daemon.lines().some((l) => l.raw.includes(`${prefix}-0019`)), 10_000);
