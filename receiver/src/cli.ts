@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// bpfaudit run [--config FILE] | check | validate --config FILE
+// bpfaudit run [--config FILE] | check | validate --config FILE | search ...
 import { ConfigError } from './config/load';
 import { check } from './cli/check';
 import { CliError } from './cli/errors';
 import { run } from './cli/run';
+import { SEARCH_USAGE, searchCommand } from './cli/search';
 import { validate } from './cli/validate';
 import { SensorError } from './native/sensor';
 import { currentRuntime } from './runtime';
@@ -11,6 +12,7 @@ import { currentRuntime } from './runtime';
 const USAGE = `usage: bpfaudit run [--config FILE]
        bpfaudit check
        bpfaudit validate --config FILE
+       ${SEARCH_USAGE}
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -24,6 +26,7 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'search') return searchCommand(rest);
   const config = option(rest, '--config');
   if (rest.length) throw new CliError(`unexpected argument ${rest[0]}\n${USAGE}`, 2);
   switch (command) {

@@ -14,17 +14,41 @@ export type LineFormatter = (records: ReadableLogRecord[]) => string;
  * a control character that reached a body some other way is escaped here.
  */
 export function bodyLine(r: ReadableLogRecord): string {
-  return escapeControls(typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? ''));
+  return escapeControls(bodyText(r.body));
+}
+
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body ?? '');
 }
 
 /** `<timestamp> <body>` */
 export function textLine(r: ReadableLogRecord): string {
-  return `${formatRfc3339Ns(hrTimeToNs(r.hrTime))} ${bodyLine(r)}\n`;
+  return textLineOf(formatRfc3339Ns(hrTimeToNs(r.hrTime)), r.body);
 }
 
-/** The record as one JSON object, no newline; JSON.stringify escapes every control character. */
+/** The text line of a record read back from a file (`bpfaudit search`). */
+export function textLineOf(timestamp: string, body: unknown): string {
+  return `${timestamp} ${escapeControls(bodyText(body))}\n`;
+}
+
+/** A record as the jsonl format writes it (and `bpfaudit search` reads it). */
+export interface RecordJson {
+  timestamp: string;
+  observedTimestamp: string;
+  eventName: string | undefined;
+  severityNumber: number | undefined;
+  severityText: string | undefined;
+  body: unknown;
+  attributes: Record<string, unknown>;
+}
+
+/** One JSON object, no newline; JSON.stringify escapes every control character, and U+2028/2029 are escaped too. */
+export function jsonText(o: RecordJson): string {
+  return JSON.stringify(o).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+}
+
 export function jsonObject(r: ReadableLogRecord): string {
-  return JSON.stringify({
+  return jsonText({
     timestamp: formatRfc3339Ns(hrTimeToNs(r.hrTime)),
     observedTimestamp: formatRfc3339Ns(hrTimeToNs(r.hrTimeObserved)),
     eventName: r.eventName,
@@ -32,7 +56,7 @@ export function jsonObject(r: ReadableLogRecord): string {
     severityText: r.severityText,
     body: r.body,
     attributes: r.attributes,
-  }).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+  });
 }
 
 export function jsonlLine(r: ReadableLogRecord): string {

@@ -68,6 +68,15 @@ export function parseCidr(text: string): Cidr {
   return { family, network, mask, prefix, text };
 }
 
+/** Whether an address (text, as records carry it) lies in the network. */
+export function cidrContains(c: Cidr, address: string): boolean {
+  if (!isIP(address)) return false;
+  const a = parseCidr(address);
+  if (a.family !== c.family) return false;
+  for (let i = 0; i < 16; i++) if ((a.network[i] & c.mask[i]) !== c.network[i]) return false;
+  return true;
+}
+
 function expandIPv6(addr: string): Buffer {
   const out = Buffer.alloc(16);
   let text = addr;
