@@ -32,12 +32,18 @@ export function withRotated(path: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
-export function searchFiles(q: SearchQuery): string[] {
+/**
+ * The files to read: those named, or the first jsonl or otlp-json file
+ * exporter of the config with its rotated copies (several such exporters
+ * hold the same records; text files cannot be read back).
+ */
+export function searchFiles(q: SearchQuery, note: (message: string) => void): string[] {
   if (q.files.length) return q.files;
   if (!q.config) throw new Error('no files: name them, or --config FILE to search its file exporters');
-  const paths = loadConfig(q.config).exporters.flatMap((e) => (e.type === 'file' ? [e.path] : []));
-  if (!paths.length) throw new Error(`${q.config} has no file exporter`);
-  return paths.flatMap(withRotated);
+  const paths = loadConfig(q.config).exporters.flatMap((e) => (e.type === 'file' && e.format !== 'text' ? [e.path] : []));
+  if (!paths.length) throw new Error(`${q.config} has no jsonl or otlp-json file exporter`);
+  if (paths.length > 1) note(`searching ${paths[0]}; ${paths.slice(1).join(', ')} hold the same records`);
+  return withRotated(paths[0]);
 }
 
 /** The time of a file's first record ('' when it has none): files are read oldest first. */
@@ -58,7 +64,7 @@ export async function search(q: SearchQuery, out: NodeJS.WritableStream, warn: (
   const filter = new SearchFilter(q);
   const result: SearchResult = { matched: 0, records: 0, bytes: 0, badLines: 0, unreadable: 0 };
   const files: { path: string; first: string }[] = [];
-  for (const path of searchFiles(q)) {
+  for (const path of searchFiles(q, warn)) {
     try {
       files.push({ path, first: await firstTime(path) });
     } catch (e) {
