@@ -2,6 +2,7 @@
 //   BENCH_EVENTS (400000)       events through the pipeline measurement
 //   BENCH_LIVE_SECONDS (30)     length of the live connect-rate run
 //   BENCH_LATENCY_SECONDS (20)  length of the light-load latency run
+//   BENCH_SEARCH_MB (300)       size of the file bpfaudit search scans
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../paths';
@@ -10,6 +11,7 @@ import { liveRun } from './live';
 import { kernelCosts } from './kernel_cost';
 import { overhead } from './overhead';
 import { pipelineThroughput } from './pipeline';
+import { searchSpeed } from './search_speed';
 import { startupSeconds } from './startup';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
@@ -31,6 +33,11 @@ async function main(): Promise<void> {
   say('pipeline, SDK records + direct encoder', `${fmt(direct.eventsPerSecond)} events/s`, '>= 200,000');
   const sdk = await pipelineThroughput(total, 'sdk', 'sdk');
   say('pipeline, SDK records + SDK serializer', `${fmt(sdk.eventsPerSecond)} events/s`, '>= 200,000');
+
+  const scans = await searchSpeed(Number(process.env.BENCH_SEARCH_MB ?? 300));
+  for (const sc of scans) {
+    say(`bpfaudit search ${sc.filter}: ${fmt(sc.megabytes)} MB of jsonl, one core`, `${fmt(sc.mbPerSecond)} MB/s, peak RSS ${sc.peakRssMiB} MiB`, sc.filter.startsWith('--pid') ? '>= 200 MB/s, memory flat' : '');
+  }
 
   const startup = await startupSeconds();
   say(`start-up: spawn -> probes attached, running (median of 5, ${process.version})`, `${startup.toFixed(2)} s`);
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
   process.stdout.write(rows.map(([a, b, c]) => `${a.padEnd(w[0])}  ${b.padEnd(w[1])}  ${c}`).join('\n') + '\n');
   const dir = join(projectRoot(), 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ runtime: process.version, pipeline: { fastest, direct, sdk }, startupSeconds: startup, latency: light, live: [live, raw], kernel: costs, overhead: o }, null, 2) + '\n');
+  writeFileSync(join(dir, 'bench.json'), JSON.stringify({ runtime: process.version, pipeline: { fastest, direct, sdk }, search: scans, startupSeconds: startup, latency: light, live: [live, raw], kernel: costs, overhead: o }, null, 2) + '\n');
 }
 
 main().catch((e) => {

@@ -13,7 +13,7 @@ import { Receiver } from '../receiver';
 import { acceptingCollector } from './collector';
 
 /** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
-function sampleBatch(count: number, firstPid: number): Buffer {
+export function sampleBatch(count: number, firstPid: number): Buffer {
   const records: Buffer[] = [];
   // host processes, as the kernel reports them where a v1 memory hierarchy is mounted
   const memory = cgroupV1MemoryRoot();

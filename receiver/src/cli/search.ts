@@ -23,7 +23,7 @@ export async function searchCommand(args: string[]): Promise<number> {
     throw new CliError(`search: ${(e as Error).message}`, 2);
   }
   const bad = result.badLines ? `, ${result.badLines} lines not records` : '';
-  process.stderr.write(`bpfaudit search: ${result.matched} of ${result.records} records matched, ${(result.bytes / 1e6).toFixed(1)} MB read${bad}\n`);
+  process.stderr.write(`bpfaudit search: ${result.matched} matched; ${(result.bytes / 1e6).toFixed(1)} MB read, ${result.records} records decoded (the other lines were ruled out unread)${bad}\n`);
   if (result.unreadable) return 2;
   return result.matched ? 0 : 1;
 }

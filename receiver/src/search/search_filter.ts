@@ -52,18 +52,9 @@ export class SearchFilter {
       const t = buf.toString('latin1', start + TIME_START, start + TIME_END);
       if ((this.q.since && t < this.q.since) || (this.q.until && t > this.q.until)) return false;
     }
-    for (const group of this.needles) {
-      let found = false;
-      for (const n of group) {
-        const at = buf.indexOf(n, start);
-        if (at >= 0 && at + n.length <= end) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
-    }
-    return true;
+    if (!this.needles.length) return true;
+    const line = buf.subarray(start, end);
+    return this.needles.every((group) => group.some((n) => line.indexOf(n) >= 0));
   }
 
   /** The exact test; call it for every record, in time order, when following a tree. */
