@@ -14,11 +14,11 @@ export type LineFormatter = (records: ReadableLogRecord[]) => string;
  * a control character that reached a body some other way is escaped here.
  */
 export function bodyLine(r: ReadableLogRecord): string {
-  return escapeControls(bodyText(r.body));
+  return escapedBody(r.body);
 }
 
-function bodyText(body: unknown): string {
-  return typeof body === 'string' ? body : JSON.stringify(body ?? '');
+function escapedBody(body: unknown): string {
+  return escapeControls(typeof body === 'string' ? body : JSON.stringify(body ?? ''));
 }
 
 /** `<timestamp> <body>` */
@@ -28,7 +28,7 @@ export function textLine(r: ReadableLogRecord): string {
 
 /** The text line of a record read back from a file (`bpfaudit search`). */
 export function textLineOf(timestamp: string, body: unknown): string {
-  return `${timestamp} ${escapeControls(bodyText(body))}\n`;
+  return `${timestamp} ${escapedBody(body)}\n`;
 }
 
 /** A record as the jsonl format writes it (and `bpfaudit search` reads it). */
