@@ -54,13 +54,17 @@ export function makeCertificates(dir: string): { ca: string; server: TlsFiles; c
   };
 }
 
-/** A TCP port nobody listens on right now (a UDP port of the same number is as good as free on loopback here). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/**
+ * n distinct TCP ports nobody listens on right now, held open together while
+ * they are chosen (one bound and closed at a time can come back the same);
+ * the same numbers serve as free UDP ports on loopback here.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 export interface RsyslogInputs {

@@ -11,7 +11,7 @@ import { startCli, until, type Cli } from '../helpers/cli';
 import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 import { markedExecs, runProgram, startNode } from '../helpers/processes';
-import { freePort, makeCertificates, Rsyslog, type RsyslogInputs, type SyslogLine } from '../helpers/rsyslog';
+import { freePorts, makeCertificates, Rsyslog, type RsyslogInputs, type SyslogLine } from '../helpers/rsyslog';
 
 const host = installRoot('syslog');
 const SD = 'bpfaudit@32473';
@@ -54,7 +54,7 @@ describeKernel('syslog exporter', () => {
   it('exec, TCP and ipset records reach rsyslogd over unix, UDP, TCP and TLS, intact and unforgeable', async () => {
     const dir = rsyslogDir('all');
     const certs = makeCertificates(join(host.root, 'etc/bpfaudit/tls'));
-    const [udp, udp2048, tcp, tcp3164, tls] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [udp, udp2048, tcp, tcp3164, tls] = await freePorts(5);
     const socket = join(dir, 'log.sock');
     const daemon = new Rsyslog(dir, { socket, udp: { udp, udp2048 }, tcp: { tcp, tcp3164 }, tls: { tls }, certificates: certs.server });
     await daemon.start();
@@ -169,7 +169,7 @@ describeKernel('syslog exporter', () => {
   });
 
   it('rsyslogd restarting, and hanging then killed, mid-stream over TCP: nothing lost, copies carry the sequenceId they had', async () => {
-    const tcp = await freePort();
+    const [tcp] = await freePorts(1);
     const { daemon, cli } = await daemonAndReceiver('restart', { tcp: { tcp } }, `tcp://127.0.0.1:${tcp}`);
 
     const prefix = `restart-${process.pid}`;
