@@ -19,17 +19,15 @@ struct {
 
 /*
  * The name a thread had before exec replaced it: sched_process_exec sees the
- * new one. A slot per thread id modulo the table size, written when the
- * kernel commits to the exec (sched_prepare_exec, so execs that fail early
- * cost nothing) and read back at sched_process_exec. A plain array, not a
- * hash: an LRU insert here cost more than the rest of the exec record. Two
- * execs in flight whose thread ids share a slot are told apart by the id;
- * the loser falls back to the new name and is counted.
+ * new one. Left in the thread's slot when the kernel commits to the exec
+ * (sched_prepare_exec, so execs that fail early cost nothing) and taken at
+ * sched_process_exec; an exec whose slot another exec took meanwhile falls
+ * back to the new name and is counted.
  */
 #define EXEC_COMM_SLOTS 8192
 
 struct exec_comm_slot {
-	__u64 tid; /* 64 bits: the width BPF atomics have on every CPU version */
+	struct thread_slot head;
 	char comm[BPFAUDIT_COMM_LEN];
 };
 
@@ -46,14 +44,10 @@ const struct exit_event *unused_exit_event __attribute__((unused));
 
 static __always_inline int remember_comm(__u32 tid)
 {
-	__u32 key = tid & (EXEC_COMM_SLOTS - 1);
-	struct exec_comm_slot *slot = bpf_map_lookup_elem(&exec_comm, &key);
+	struct exec_comm_slot *slot = thread_slot_claim(&exec_comm, EXEC_COMM_SLOTS, tid, 0);
 
-	if (!slot)
-		return 0;
-	/* the id first, as a full barrier: a reader that still sees its own id afterwards read its own name */
-	__atomic_exchange_n(&slot->tid, (__u64)tid, __ATOMIC_SEQ_CST);
-	bpf_get_current_comm(slot->comm, sizeof(slot->comm));
+	if (slot)
+		bpf_get_current_comm(slot->comm, sizeof(slot->comm));
 	return 0;
 }
 
@@ -79,13 +73,12 @@ int bpfaudit_enter_execveat(void *ctx)
 /* The name tid had before this exec; false when another exec took its slot meanwhile. */
 static __always_inline bool take_old_comm(__u32 tid, char *out)
 {
-	__u32 key = tid & (EXEC_COMM_SLOTS - 1);
-	struct exec_comm_slot *slot = bpf_map_lookup_elem(&exec_comm, &key);
+	struct exec_comm_slot *slot = thread_slot_find(&exec_comm, EXEC_COMM_SLOTS, tid);
 
-	if (!slot || __sync_fetch_and_add(&slot->tid, 0) != tid)
+	if (!slot)
 		return false;
 	__builtin_memcpy(out, slot->comm, BPFAUDIT_COMM_LEN);
-	return __sync_fetch_and_add(&slot->tid, 0) == tid;
+	return thread_slot_release(slot, tid);
 }
 
 /*

@@ -34,17 +34,21 @@ enum call_kind {
 	CALL_CONNECT,
 };
 
+/* What bind() and a UDP connect() leave for the syscall's exit: in the thread's slot. */
 struct call_args {
+	struct thread_slot head;
 	__u64 fd;
 	__u64 uaddr;  /* user sockaddr, or 0 */
 	__u32 kind;
 	__u32 pad0;
 };
 
+#define CALL_SLOTS 8192
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* thread id */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CALL_SLOTS);
+	__type(key, __u32);
 	__type(value, struct call_args);
 } udp_calls SEC(".maps");
 
@@ -60,10 +64,14 @@ const struct udp_event *unused_udp_event __attribute__((unused));
 
 static __always_inline int save_call(__u32 kind, __u64 fd, __u64 uaddr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args a = { .fd = fd, .uaddr = uaddr, .kind = kind };
+	struct call_args *a = thread_slot_claim(&udp_calls, CALL_SLOTS, (__u32)bpf_get_current_pid_tgid(),
+						COUNTER_UDP_CALL_MISSED);
 
-	bpf_map_update_elem(&udp_calls, &tid, &a, BPF_ANY);
+	if (a) {
+		a->fd = fd;
+		a->uaddr = uaddr;
+		a->kind = kind;
+	}
 	return 0;
 }
 
@@ -169,11 +177,19 @@ struct remote {
 	__u8 addr[16];
 };
 
+/* The datagram's remote end a cgroup hook saw, left in the thread's slot for the length tracepoint. */
+struct remote_slot {
+	struct thread_slot head;
+	struct remote remote;
+};
+
+#define REMOTE_SLOTS 8192
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* thread id */
-	__type(value, struct remote);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, REMOTE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct remote_slot);
 } udp_call_remote SEC(".maps");
 
 struct datagrams {
@@ -276,7 +292,7 @@ static __noinline void count_flow(struct sock *sk, __u8 dir, const struct datagr
  */
 static __always_inline int remember_remote(struct bpf_sock_addr *ctx, __u16 family)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct remote_slot *slot;
 	struct remote r = { .family = family, .port = __builtin_bswap16((__u16)ctx->user_port) };
 
 	if (ctx->protocol != IPPROTO_UDP)
@@ -290,7 +306,10 @@ static __always_inline int remember_remote(struct bpf_sock_addr *ctx, __u16 fami
 
 		__builtin_memcpy(r.addr, ip6, 16);
 	}
-	bpf_map_update_elem(&udp_call_remote, &tid, &r, BPF_ANY);
+	slot = thread_slot_claim(&udp_call_remote, REMOTE_SLOTS, (__u32)bpf_get_current_pid_tgid(),
+				 COUNTER_UDP_CALL_MISSED);
+	if (slot)
+		slot->remote = r;
 	return 1;
 }
 
@@ -310,14 +329,14 @@ int bpfaudit_udp_recvmsg6(struct bpf_sock_addr *ctx) { return remember_remote(ct
 static __always_inline void take_remote(struct remote *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct remote *r = bpf_map_lookup_elem(&udp_call_remote, &tid);
+	struct remote_slot *slot = thread_slot_find(&udp_call_remote, REMOTE_SLOTS, tid);
 
-	if (!r) {
-		out->family = 0;
+	out->family = 0;
+	if (!slot)
 		return;
-	}
-	*out = *r;
-	bpf_map_delete_elem(&udp_call_remote, &tid);
+	*out = slot->remote;
+	if (!thread_slot_release(slot, tid))
+		out->family = 0;
 }
 
 SEC("tp_btf/sock_send_length")
@@ -357,14 +376,15 @@ int BPF_PROG(bpfaudit_udp_receive, struct sock *sk, int ret, int flags)
 static __always_inline int on_exit_call(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(&udp_calls, &tid);
+	struct call_args *a = thread_slot_find(&udp_calls, CALL_SLOTS, tid);
 	struct call_args args;
 	struct sock *sk;
 
 	if (!a)
 		return 0;
 	args = *a;
-	bpf_map_delete_elem(&udp_calls, &tid);
+	if (!thread_slot_release(a, tid))
+		return 0;
 	if (args.kind == CALL_CONNECT) {
 		/* marked by the cgroup hook, which has no descriptor: the syscall's own arguments */
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());

@@ -77,7 +77,7 @@ export interface ReloadResult {
   ignored: string[];
 }
 
-const NO_KERNEL: KernelCounters = { lost: {}, filtered: {}, ownerMissing: {}, exePathTruncated: 0, execCommMissed: 0, folded: 0, perCpu: [] };
+const NO_KERNEL: KernelCounters = { lost: {}, filtered: {}, ownerMissing: {}, exePathTruncated: 0, execCommMissed: 0, udpCallMissed: 0, folded: 0, perCpu: [] };
 const FOLD_SWEEP_MS = 250;
 const FOLD_GRACE_NS = 200_000_000n;
 

@@ -34,6 +34,7 @@ export function summary(stats: ReceiverStats): string {
     `folded=${stats.kernel.folded}`,
     `owner_missing=${perKind(stats.kernel.ownerMissing)}`,
     `exec_comm_missed=${stats.kernel.execCommMissed}`,
+    `udp_call_missed=${stats.kernel.udpCallMissed}`,
     `folds_evicted=${stats.folds.evicted}`,
     `parent_unknown=${stats.processes.parentUnknown}`,
     ...(stats.inbound ? [`inbound_windows=${stats.inbound.windows} inbound_sources=${stats.inbound.sources} inbound_alerts=${stats.inbound.alerts} inbound_evicted=${stats.inbound.evicted} inbound_vlan_skipped=${stats.inbound.vlanSkipped}`] : []),

@@ -48,6 +48,8 @@ export interface KernelCounters {
   exePathTruncated: number;
   /** execs recorded with the new name as the old one (their slot was taken by another exec in flight) */
   execCommMissed: number;
+  /** UDP binds, connects or datagram addresses whose thread slot another call in flight took: that call's record lacks them */
+  udpCallMissed: number;
   /** occurrences counted into an open fold window instead of emitted */
   folded: number;
   /** events an ignore rule dropped in the kernel, by event kind */
@@ -71,6 +73,7 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
     ownerMissing,
     exePathTruncated: sum(Counter.COUNTER_EXE_PATH_TRUNCATED),
     execCommMissed: sum(Counter.COUNTER_EXEC_COMM_MISSED),
+    udpCallMissed: sum(Counter.COUNTER_UDP_CALL_MISSED),
     folded: sum(Counter.COUNTER_FOLDED),
     filtered,
     perCpu,
