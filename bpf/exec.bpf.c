@@ -47,7 +47,7 @@ static __always_inline int remember_comm(__u32 tid)
 	struct exec_comm_slot *slot = thread_slot_claim(&exec_comm, EXEC_COMM_SLOTS, tid, 0);
 
 	if (slot)
-		bpf_get_current_comm(slot->comm, sizeof(slot->comm));
+		copy_comm(slot->comm, bpf_get_current_task_btf());
 	return 0;
 }
 
@@ -214,20 +214,28 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 	return 0;
 }
 
+/* A fixed-size record, built in the ring itself: no stack copy to clear and copy again. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 {
-	struct exit_event e = {};
+	struct exit_event *e;
 
 	/* one record per process: only when the last thread of the group leaves */
 	if (task->signal->live.counter != 0)
 		return 0;
-	fill_proc(&e.proc);
-	if (ignored(EVENT_EXIT, &e.proc, NULL))
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(EVENT_EXIT);
 		return 0;
-	e.exit_code = task->exit_code;
-	e.pad0 = 0;
-	fill_header(&e.hdr, EVENT_EXIT, sizeof(e));
-	emit(&e, sizeof(e), EVENT_EXIT);
+	}
+	fill_proc(&e->proc);
+	if (ignored(EVENT_EXIT, &e->proc, NULL)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	e->exit_code = task->exit_code;
+	e->pad0 = 0;
+	fill_header(&e->hdr, EVENT_EXIT, sizeof(*e));
+	bpf_ringbuf_submit(e, wakeup_flags());
 	return 0;
 }
