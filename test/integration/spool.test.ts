@@ -4,6 +4,7 @@
 // ones behind it, and one spool serves one receiver.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { failingCli, startCli, until } from '../helpers/cli';
 import { installRoot, type InstallRoot } from '../helpers/install_root';
@@ -28,11 +29,13 @@ function markers(records: DecodedLog[], prefix: string): string[] {
   return records.map(markerOf).filter((m): m is string => typeof m === 'string' && m.startsWith(prefix));
 }
 
-/** Decodes a spool file by its recorded encoding ("BPAP" protobuf, "BPAJ" JSON). */
+/** Decodes a spool file by its recorded encoding ("BPAP" protobuf, "BPAJ" JSON; "BPZP", "BPZJ" gzipped). */
 function decodeSpoolFile(path: string): DecodedLog[] {
   const buf = readFileSync(path);
-  const payload = buf.subarray(12);
-  return buf.subarray(0, 4).toString('latin1') === 'BPAJ' ? decodeJson(payload) : decodeProtobuf(payload);
+  const magic = buf.subarray(0, 4).toString('latin1');
+  expect(['BPAP', 'BPAJ', 'BPZP', 'BPZJ']).toContain(magic);
+  const payload = magic.startsWith('BPZ') ? gunzipSync(buf.subarray(12)) : buf.subarray(12);
+  return magic.endsWith('J') ? decodeJson(payload) : decodeProtobuf(payload);
 }
 
 function spooled(host: InstallRoot, prefix: string): string[] {

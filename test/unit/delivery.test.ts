@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSy
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
@@ -74,6 +75,23 @@ describe('Spool', () => {
     expect(encodings).toEqual(['json', 'protobuf', 'json', 'protobuf']);
   });
 
+  it('records whether a batch is gzipped, across a restart', () => {
+    const d = tmp();
+    const s = new Spool(d, 1 << 20, false);
+    s.append(gzipSync('{"resourceLogs":[]}'), 1, 'json', true);
+    s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
+    s.append(gzipSync(Buffer.from([0x0a, 0x00])), 3, 'protobuf', true);
+    s.close();
+    expect(readdirSync(d).filter((f) => f.endsWith('.otlp')).sort().map((f) => readFileSync(join(d, f)).subarray(0, 4).toString('latin1'))).toEqual(['BPZJ', 'BPAP', 'BPZP']);
+    const again = new Spool(d, 1 << 20, false);
+    const seen: [string, boolean, string][] = [];
+    for (let e = again.oldest(); e; e = again.oldest()) {
+      seen.push([e.encoding, e.gzipped, (e.gzipped ? gunzipSync(e.payload) : e.payload).toString('hex')]);
+      again.remove(e.seq);
+    }
+    expect(seen).toEqual([['json', true, Buffer.from('{"resourceLogs":[]}').toString('hex')], ['protobuf', false, '0a00'], ['protobuf', true, '0a00']]);
+  });
+
   it('sets a refused batch aside in rejected/ with the answer, and moves on to the next', () => {
     const d = tmp();
     const s = new Spool(d, 1 << 20, false);
@@ -107,6 +125,38 @@ describe('Spool', () => {
     expect(readdirSync(d)).toContain('lock');
     b.close();
     expect(readdirSync(d)).not.toContain('lock');
+  });
+});
+
+describe('OtlpClient compression', () => {
+  it('sends a gzipped batch as it is, or unzipped when gzip is off now; compresses a plain one when on', async () => {
+    const bodies: { encoding?: string; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(chunks) });
+        res.writeHead(200);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`;
+    const payload = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
+    const zipped = gzipSync(payload);
+    const on = new OtlpClient({ url, headers: {}, gzip: true, timeoutMs: 2000 });
+    const off = new OtlpClient({ url, headers: {}, gzip: false, timeoutMs: 2000 });
+    for (const [client, body, gzipped] of [[on, zipped, true], [off, zipped, true], [on, payload, false], [off, payload, false]] as const) {
+      expect(await client.send(body, 'protobuf', gzipped)).toMatchObject({ kind: 'ok' });
+    }
+    on.close();
+    off.close();
+    server.close();
+    expect(bodies[0]).toEqual({ encoding: 'gzip', body: zipped });
+    expect(bodies[1]).toEqual({ encoding: undefined, body: payload });
+    expect(bodies[2].encoding).toBe('gzip');
+    expect(gunzipSync(bodies[2].body)).toEqual(payload);
+    expect(bodies[3]).toEqual({ encoding: undefined, body: payload });
   });
 });
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { SpoolEncoding } from './spool';
 
@@ -44,6 +44,11 @@ export function contentType(encoding: SpoolEncoding): string {
 
 const MAX_ANSWER = 64 << 10;
 
+/** level 1: audit records compress 25-50x even so, and level 6 costs several times the CPU */
+export function gzipPayload(payload: Uint8Array): Buffer {
+  return gzipSync(payload, { level: 1 });
+}
+
 export class OtlpClient {
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly https: boolean;
@@ -62,10 +67,14 @@ export class OtlpClient {
       : new HttpAgent({ keepAlive: true });
   }
 
-  /** Sends a payload as it was encoded, whatever protocol is configured now (a spool may outlive a config). */
-  send(payload: Uint8Array, encoding: SpoolEncoding): Promise<SendResult> {
-    // level 1: audit records compress 25-50x even so, and level 6 costs several times the CPU
-    const body = this.options.gzip ? gzipSync(payload, { level: 1 }) : Buffer.from(payload);
+  /**
+   * Sends a payload as it was encoded and compressed, whatever protocol and
+   * compression are configured now (a spool may outlive a config).
+   */
+  send(payload: Uint8Array, encoding: SpoolEncoding, gzipped = false): Promise<SendResult> {
+    let body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (gzipped && !this.options.gzip) body = gunzipSync(body);
+    else if (!gzipped && this.options.gzip) body = gzipPayload(body);
     const headers: Record<string, string | number> = {
       ...this.options.headers,
       'content-type': contentType(encoding),

@@ -1,10 +1,10 @@
-// The OTLP exporter: each batch is serialised once, written to the spool
+// The OTLP exporter: each batch is serialised (and gzipped) once, written to the spool
 // (so it survives a collector outage or a restart) and handed to the sender.
 // export() reports success once the batch is on disk.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { encodingOf, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
+import { encodingOf, gzipPayload, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
 import { OtlpLogsEncoder } from './otlp_protobuf';
 import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
 import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
@@ -30,11 +30,13 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
   private stopped = false;
   private readonly serialize: (logs: ReadableLogRecord[]) => Uint8Array | undefined;
   private readonly encoding: SpoolEncoding;
+  private readonly gzip: boolean;
 
   /** Throws SpoolLockedError while another receiver uses the spool. */
   constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
     this.encoding = encodingOf(options.protocol);
+    this.gzip = options.gzip;
     this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
     this.sender.start();
     if (options.protocol === 'http/json') this.serialize = (logs) => JsonLogsSerializer.serializeRequest(logs);
@@ -49,7 +51,7 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     try {
       const payload = this.serialize(logs);
       if (!payload) throw new Error('the OTLP serializer produced nothing');
-      this.spool.append(payload, logs.length, this.encoding);
+      this.spool.append(this.gzip ? gzipPayload(payload) : payload, logs.length, this.encoding, this.gzip);
       this.sender.notify();
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
