@@ -2,6 +2,7 @@
 // must decode strictly by the OTLP logs schema with every field intact.
 import { describe, expect, it } from 'vitest';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OtlpLogsEncoder } from '../../receiver/src/delivery/otlp_protobuf';
 import type { ExecEvent, TcpEvent } from '../../receiver/src/events';
 import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
@@ -57,6 +58,30 @@ describe('the direct protobuf encoder', () => {
     const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
     expect(direct).toEqual(sdk);
     expect(direct[2].attributes).toMatchObject({ neg: -42, big: 2 ** 40, f: -0.5, nested: ['a', 'ünï'], t: true });
+  });
+  it('writes records of every length, and repeated values from its copies, as the SDK serializer does', () => {
+    const base = readable(eventToLogRecord(exec, testContext()));
+    const resourceKey = Object.keys(base.resource.attributes)[0];
+    const variant = (attributes: Record<string, unknown>, body: string) => ({ ...base, body, attributes: attributes as typeof base.attributes });
+    const batch = [
+      // under 128 bytes: a one-byte length
+      variant({ p: 1 }, 'x'),
+      variant({ p: 1, s: 'a' }, 'x'),
+      variant({ p: 2, s: 'a', [resourceKey]: base.resource.attributes[resourceKey] }, 'y'),
+      variant({ p: 2, s: 'a', [resourceKey]: base.resource.attributes[resourceKey] }, 'y'),
+      // over 16,383 bytes: a three-byte length
+      variant({ p: 2, s: 'b', argv: ['a', 'b'] }, 'z'.repeat(20_000)),
+      variant({ p: 1, s: 'b', argv: ['a', 'b'] }, 'x'),
+      // ports change on every record: no copy kept, each written afresh
+      ...Array.from({ length: 12 }, (_, i) => variant({ p: 1, port: 40_000 + i, s: i % 2 ? 'b' : 'a' }, 'w')),
+    ];
+    const enc = new OtlpLogsEncoder();
+    const sdk = decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!);
+    for (let round = 0; round < 2; round++) expect(decodeProtobuf(enc.encode(batch))).toEqual(sdk);
+    expect(sdk[4].body).toHaveLength(20_000);
+    // a new resource with the same attribute a record repeated: the record's copy is another field
+    const moved = batch.map((r) => ({ ...r, resource: resourceFromAttributes({ ...base.resource.attributes }) }));
+    expect(decodeProtobuf(enc.encode(moved))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(moved)!));
   });
   it('is reusable across batches', () => {
     const enc = new OtlpLogsEncoder();

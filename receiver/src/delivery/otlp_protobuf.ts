@@ -97,6 +97,31 @@ class Writer {
     }
   }
 
+  /** Starts a length-delimited body written in place; endLength fills the length in before it. */
+  beginLength(): number {
+    this.ensure(2);
+    this.pos += 2;
+    return this.pos;
+  }
+
+  /** Most bodies need a two-byte length, as reserved; others move by the difference (canonical varints). */
+  endLength(start: number): void {
+    const len = this.pos - start;
+    const size = varintSize(len);
+    if (size !== 2) {
+      this.ensure(Math.max(0, size - 2));
+      this.buf.copyWithin(start - 2 + size, start, this.pos);
+      this.pos += size - 2;
+    }
+    let p = start - 2;
+    let v = len;
+    while (v > 0x7f) {
+      this.buf[p++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[p] = v;
+  }
+
   take(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
@@ -190,25 +215,41 @@ function field1(body: (w: Writer) => void): Buffer {
   return w.take();
 }
 
+/**
+ * One attribute key: its encoded key field, and the last value it had with
+ * that whole KeyValue encoded. Records of one process repeat most of their
+ * attributes (pid, parent, users, executable, container, the remote end), so
+ * a repeated value is copied as bytes, not sized and encoded again. Keys
+ * whose values rarely repeat (ports, durations) keep no copy.
+ */
+interface KeyEntry {
+  key: Buffer;
+  /** the field the copy was written as: resource and record attributes differ */
+  tag: number;
+  last: unknown;
+  encoded: Buffer | undefined;
+  repeats: number;
+  changes: number;
+}
+
 export class OtlpLogsEncoder {
   private readonly body = new Writer(1 << 20);
-  private readonly rec = new Writer(4096);
-  private readonly keyCache = new Map<string, Buffer>();
+  private readonly keyCache = new Map<string, KeyEntry>();
   private prefix: Buffer | undefined;
   private prefixOf: unknown;
   private scopeBytes: Buffer | undefined;
   private scopeOf: unknown;
 
   /** KeyValue's key field, encoded once per key. */
-  private key(k: string): Buffer {
-    let b = this.keyCache.get(k);
-    if (!b) {
+  private key(k: string): KeyEntry {
+    let e = this.keyCache.get(k);
+    if (!e) {
       const w = new Writer(64);
       w.string(TAG(1, LEN), k);
-      b = w.take();
-      if (this.keyCache.size < 4096) this.keyCache.set(k, b);
+      e = { key: w.take(), tag: 0, last: undefined, encoded: undefined, repeats: 0, changes: 0 };
+      if (this.keyCache.size < 4096) this.keyCache.set(k, e);
     }
-    return b;
+    return e;
   }
 
   /** Repeated KeyValue fields, sizes computed first so nothing is copied twice. */
@@ -216,14 +257,27 @@ export class OtlpLogsEncoder {
     for (const k in attrs) {
       const v = attrs[k] as OtelValue | undefined;
       if (v === undefined || v === null) continue;
-      const key = this.key(k);
+      const e = this.key(k);
+      const repeat = e.last === v;
+      if (repeat && e.encoded && e.tag === tag) {
+        w.bytes(e.encoded);
+        e.repeats++;
+        continue;
+      }
+      const start = w.pos;
       const vs = valueSize(v);
       w.varint(tag);
-      w.varint(key.length + 1 + varintSize(vs) + vs);
-      w.bytes(key);
+      w.varint(e.key.length + 1 + varintSize(vs) + vs);
+      w.bytes(e.key);
       w.varint(TAG(2, LEN));
       w.varint(vs);
       writeValue(w, v);
+      if (repeat) e.repeats++;
+      else e.changes++;
+      // arrays compare by identity and never repeat; a key that changes more than once in four records keeps no copy
+      e.last = typeof v === 'object' ? undefined : v;
+      e.tag = tag;
+      e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? Buffer.from(w.buf.subarray(start, w.pos)) : undefined;
     }
   }
 
@@ -279,14 +333,12 @@ export class OtlpLogsEncoder {
     const resource = this.resource(records[0]);
     const scope = this.scope(records[0]);
     const body = this.body;
-    const rec = this.rec;
     body.reset();
     for (const r of records) {
-      rec.reset();
-      this.logRecord(rec, r);
       body.varint(TAG(2, LEN));
-      body.varint(rec.pos);
-      body.bytes(rec.buf.subarray(0, rec.pos));
+      const start = body.beginLength();
+      this.logRecord(body, r);
+      body.endLength(start);
     }
     const scopeLogs = scope.length + body.pos;
     const resourceLogs = resource.length + 1 + varintSize(scopeLogs) + scopeLogs;
