@@ -46,6 +46,8 @@ export interface PipelineResult {
   acknowledged: number;
   seconds: number;
   eventsPerSecond: number;
+  /** acknowledged events per CPU-second (user + system) of this process: the receiver and the local OTLP server */
+  eventsPerCpuSecond: number;
   requests: number;
   bytesOnWire: number;
   rssMiB: number;
@@ -63,6 +65,7 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   // pids far above pid_max, so no lookup in /proc finds a real process
   const batches = Array.from({ length: 8 }, (_, i) => sampleBatch(batchEvents, 10_000_000 + i * batchEvents));
   let peakRss = 0;
+  const cpuBefore = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let sent = 0; sent < total; sent += batchEvents) {
     // as the drain thread does: the next batch only once this one is released
@@ -74,11 +77,13 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   }
   const stopped = await receiver.stop();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   server.close();
   rmSync(spool, { recursive: true, force: true });
   const acknowledged = stopped.exporters[0].otlp?.exported ?? 0;
   return {
     encoder, recordPath, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
+    eventsPerCpuSecond: acknowledged / ((cpu.user + cpu.system) / 1e6),
     requests: stats.requests, bytesOnWire: stats.bytes, rssMiB: Math.round(peakRss / 2 ** 20),
   };
 }
