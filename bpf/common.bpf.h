@@ -189,49 +189,72 @@ static __always_inline void fill_proc(struct proc_ctx *p)
  * the tracepoint after a cgroup hook): a slot per thread id modulo the
  * table's size in a plain array. An LRU hash insert cost 0.2-0.8 µs here and
  * runs on hot paths (every connect's exit looks); an array slot is a few
- * loads. Every slot struct starts with the owning thread id (64 bits: the
- * width BPF atomics have on every CPU version), 0 when free. Two calls in
- * flight whose thread ids share a slot are told apart by the id: the one
- * overwritten is counted, by the writer (`lost`, when not 0) or, where a
- * claim always comes first, by the reader that finds its slot gone.
+ * loads. Every slot struct starts with one word: the holder's thread id in
+ * the low half, when it claimed the slot (in jiffies: reading a clock
+ * doubled the cost of a claim here) in the high half, 0 when free. A slot held by a call in flight is never taken:
+ * the newcomer goes without and is counted, by its writer (`lost`, when not
+ * 0) or, where a claim always comes first, by the reader that finds no slot.
+ * A slot held longer than SLOT_STALE (a call whose second hook never ran) is
+ * taken over, also counted.
  */
 struct thread_slot {
-	__u64 tid;
+	__u64 word;
 };
 
-/* The slot for tid, claimed: the id is written first, as a full barrier, then the caller fills it. */
+#define SLOT_STALE 1024 /* jiffies: 1 to 10 s, whatever the kernel's HZ */
+
+static __always_inline __u64 slot_word(__u32 tid)
+{
+	return bpf_jiffies64() << 32 | tid;
+}
+
+/* The slot for tid, claimed, for the caller to fill; NULL when another call holds it. */
 static __always_inline void *thread_slot_claim(void *slots, __u32 size, __u32 tid, __u32 lost)
 {
 	__u32 key = tid & (size - 1);
 	struct thread_slot *slot = bpf_map_lookup_elem(slots, &key);
-	__u64 before;
+	__u64 mine = slot_word(tid), held;
 
 	if (!slot)
 		return NULL;
-	before = __atomic_exchange_n(&slot->tid, (__u64)tid, __ATOMIC_SEQ_CST);
-	if (lost && before && before != tid)
+	held = __sync_val_compare_and_swap(&slot->word, 0, mine);
+	if (!held)
+		return slot;
+	if ((__u32)held != tid && (__u32)((mine >> 32) - (held >> 32)) < SLOT_STALE) {
+		if (lost)
+			count(lost);
+		return NULL;
+	}
+	/* our own unfinished call, or one left long ago: taken over, unless someone else just did */
+	if (__sync_val_compare_and_swap(&slot->word, held, mine) != held) {
+		if (lost)
+			count(lost);
+		return NULL;
+	}
+	if ((__u32)held != tid && lost)
 		count(lost);
 	return slot;
 }
 
-/* tid's slot when it still holds what tid left, else NULL. */
-static __always_inline void *thread_slot_find(void *slots, __u32 size, __u32 tid)
+/* tid's slot when it holds what tid left, else NULL; *word is what release needs. */
+static __always_inline void *thread_slot_find(void *slots, __u32 size, __u32 tid, __u64 *word)
 {
 	__u32 key = tid & (size - 1);
 	struct thread_slot *slot = bpf_map_lookup_elem(slots, &key);
 
-	if (!slot || __sync_fetch_and_add(&slot->tid, 0) != tid)
+	if (!slot)
 		return NULL;
-	return slot;
+	*word = __sync_fetch_and_add(&slot->word, 0);
+	return (__u32)*word == tid ? slot : NULL;
 }
 
 /*
- * After copying out of a found slot: true when nobody claimed it meanwhile
+ * After copying out of a found slot: true when nobody took it over meanwhile
  * (the copy is then whole). The slot is freed for the next call.
  */
-static __always_inline bool thread_slot_release(void *slot, __u32 tid)
+static __always_inline bool thread_slot_release(void *slot, __u64 word)
 {
-	return __sync_val_compare_and_swap(&((struct thread_slot *)slot)->tid, (__u64)tid, 0) == tid;
+	return __sync_val_compare_and_swap(&((struct thread_slot *)slot)->word, word, 0) == word;
 }
 
 static __always_inline struct task_struct *current_task(void)

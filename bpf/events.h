@@ -44,7 +44,7 @@ enum bpfaudit_counter {
 	COUNTER_EXEC_COMM_MISSED, /* execs whose name before exec was overwritten by another exec in flight */
 	COUNTER_INBOUND_NEW,   /* + (window & 1): inbound sources first seen in a window (minus those drained: evicted) */
 	COUNTER_INBOUND_VLAN = COUNTER_INBOUND_NEW + 2, /* inbound frames still VLAN-tagged after the kernel's untag: passed on uncounted */
-	COUNTER_UDP_CALL_MISSED, /* UDP calls whose bind/connect arguments or datagram address another thread's call overwrote */
+	COUNTER_UDP_CALL_MISSED, /* UDP calls whose bind/connect arguments or datagram address found their thread slot held by another call */
 	COUNTER_FILTERED = 32,
 	COUNTER_NO_OWNER = 48, /* + type: events whose process could not be known (emitted, flagged) */
 	COUNTER_MAX = 64,

@@ -21,8 +21,8 @@ struct {
  * The name a thread had before exec replaced it: sched_process_exec sees the
  * new one. Left in the thread's slot when the kernel commits to the exec
  * (sched_prepare_exec, so execs that fail early cost nothing) and taken at
- * sched_process_exec; an exec whose slot another exec took meanwhile falls
- * back to the new name and is counted.
+ * sched_process_exec; an exec that found its slot held by another exec in
+ * flight falls back to the new name and is counted.
  */
 #define EXEC_COMM_SLOTS 8192
 
@@ -73,12 +73,13 @@ int bpfaudit_enter_execveat(void *ctx)
 /* The name tid had before this exec; false when another exec took its slot meanwhile. */
 static __always_inline bool take_old_comm(__u32 tid, char *out)
 {
-	struct exec_comm_slot *slot = thread_slot_find(&exec_comm, EXEC_COMM_SLOTS, tid);
+	__u64 word;
+	struct exec_comm_slot *slot = thread_slot_find(&exec_comm, EXEC_COMM_SLOTS, tid, &word);
 
 	if (!slot)
 		return false;
 	__builtin_memcpy(out, slot->comm, BPFAUDIT_COMM_LEN);
-	return thread_slot_release(slot, tid);
+	return thread_slot_release(slot, word);
 }
 
 /*

@@ -328,14 +328,14 @@ int bpfaudit_udp_recvmsg6(struct bpf_sock_addr *ctx) { return remember_remote(ct
 /* The remote end the cgroup hook left for this call, if any; consumed. */
 static __always_inline void take_remote(struct remote *out)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct remote_slot *slot = thread_slot_find(&udp_call_remote, REMOTE_SLOTS, tid);
+	__u64 word;
+	struct remote_slot *slot = thread_slot_find(&udp_call_remote, REMOTE_SLOTS, (__u32)bpf_get_current_pid_tgid(), &word);
 
 	out->family = 0;
 	if (!slot)
 		return;
 	*out = slot->remote;
-	if (!thread_slot_release(slot, tid))
+	if (!thread_slot_release(slot, word))
 		out->family = 0;
 }
 
@@ -376,14 +376,15 @@ int BPF_PROG(bpfaudit_udp_receive, struct sock *sk, int ret, int flags)
 static __always_inline int on_exit_call(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct call_args *a = thread_slot_find(&udp_calls, CALL_SLOTS, tid);
+	__u64 word;
+	struct call_args *a = thread_slot_find(&udp_calls, CALL_SLOTS, tid, &word);
 	struct call_args args;
 	struct sock *sk;
 
 	if (!a)
 		return 0;
 	args = *a;
-	if (!thread_slot_release(a, tid))
+	if (!thread_slot_release(a, word))
 		return 0;
 	if (args.kind == CALL_CONNECT) {
 		/* marked by the cgroup hook, which has no descriptor: the syscall's own arguments */

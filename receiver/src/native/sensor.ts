@@ -48,7 +48,7 @@ export interface KernelCounters {
   exePathTruncated: number;
   /** execs recorded with the new name as the old one (their slot was taken by another exec in flight) */
   execCommMissed: number;
-  /** UDP binds, connects or datagram addresses whose thread slot another call in flight took: that call's record lacks them */
+  /** UDP binds, connects or datagram addresses that found their thread slot held by another call in flight: those records lack them */
   udpCallMissed: number;
   /** occurrences counted into an open fold window instead of emitted */
   folded: number;
