@@ -190,12 +190,12 @@ static __always_inline void fill_proc(struct proc_ctx *p)
  * table's size in a plain array. An LRU hash insert cost 0.2-0.8 µs here and
  * runs on hot paths (every connect's exit looks); an array slot is a few
  * loads. Every slot struct starts with one word: the holder's thread id in
- * the low half, when it claimed the slot (in jiffies: reading a clock
- * doubled the cost of a claim here) in the high half, 0 when free. A slot held by a call in flight is never taken:
- * the newcomer goes without and is counted, by its writer (`lost`, when not
- * 0) or, where a claim always comes first, by the reader that finds no slot.
- * A slot held longer than SLOT_STALE (a call whose second hook never ran) is
- * taken over, also counted.
+ * the low half, the jiffies of its claim in the high half (reading a clock
+ * doubled the cost of a claim), 0 when free. A slot held by another call in
+ * flight is never taken: the newcomer goes without and is counted, by its
+ * writer (`lost`, when not 0) or, where a claim always comes first, by the
+ * reader that finds no slot. A slot held longer than SLOT_STALE (a call
+ * whose second hook never ran) is taken over, also counted.
  */
 struct thread_slot {
 	__u64 word;
@@ -203,44 +203,38 @@ struct thread_slot {
 
 #define SLOT_STALE 1024 /* jiffies: 1 to 10 s, whatever the kernel's HZ */
 
-static __always_inline __u64 slot_word(__u32 tid)
+static __always_inline struct thread_slot *thread_slot_of(void *slots, __u32 size, __u32 tid)
 {
-	return bpf_jiffies64() << 32 | tid;
+	__u32 key = tid & (size - 1);
+
+	return bpf_map_lookup_elem(slots, &key);
 }
 
 /* The slot for tid, claimed, for the caller to fill; NULL when another call holds it. */
 static __always_inline void *thread_slot_claim(void *slots, __u32 size, __u32 tid, __u32 lost)
 {
-	__u32 key = tid & (size - 1);
-	struct thread_slot *slot = bpf_map_lookup_elem(slots, &key);
-	__u64 mine = slot_word(tid), held;
+	struct thread_slot *slot = thread_slot_of(slots, size, tid);
+	__u64 mine = bpf_jiffies64() << 32 | tid, held;
+	bool own, taken;
 
 	if (!slot)
 		return NULL;
 	held = __sync_val_compare_and_swap(&slot->word, 0, mine);
 	if (!held)
 		return slot;
-	if ((__u32)held != tid && (__u32)((mine >> 32) - (held >> 32)) < SLOT_STALE) {
-		if (lost)
-			count(lost);
-		return NULL;
-	}
 	/* our own unfinished call, or one left long ago: taken over, unless someone else just did */
-	if (__sync_val_compare_and_swap(&slot->word, held, mine) != held) {
-		if (lost)
-			count(lost);
-		return NULL;
-	}
-	if ((__u32)held != tid && lost)
+	own = (__u32)held == tid;
+	taken = (own || (__u32)((mine >> 32) - (held >> 32)) >= SLOT_STALE) &&
+		__sync_val_compare_and_swap(&slot->word, held, mine) == held;
+	if (lost && !(taken && own))
 		count(lost);
-	return slot;
+	return taken ? slot : NULL;
 }
 
 /* tid's slot when it holds what tid left, else NULL; *word is what release needs. */
 static __always_inline void *thread_slot_find(void *slots, __u32 size, __u32 tid, __u64 *word)
 {
-	__u32 key = tid & (size - 1);
-	struct thread_slot *slot = bpf_map_lookup_elem(slots, &key);
+	struct thread_slot *slot = thread_slot_of(slots, size, tid);
 
 	if (!slot)
 		return NULL;

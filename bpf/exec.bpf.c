@@ -70,7 +70,7 @@ int bpfaudit_enter_execveat(void *ctx)
 	return remember_comm((__u32)bpf_get_current_pid_tgid());
 }
 
-/* The name tid had before this exec; false when another exec took its slot meanwhile. */
+/* The name tid had before this exec; false when its slot was held by another exec. */
 static __always_inline bool take_old_comm(__u32 tid, char *out)
 {
 	__u64 word;
