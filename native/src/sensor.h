@@ -53,6 +53,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   void Detach();
   void Drain();
   void Deliver(bool done);
+  std::vector<uint8_t>* SpareBatch();
+  void Recycle(std::vector<uint8_t>* batch);
   void Teardown();
   static int OnRecord(void* ctx, void* data, size_t len);
   static void CleanupHook(void* arg);
@@ -78,4 +80,5 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   int poll_ms_ = 100;
   size_t max_batch_bytes_ = 1 << 20;
   std::vector<uint8_t>* batch_ = nullptr;
+  std::vector<std::vector<uint8_t>*> spare_;  // batches JS has copied, for the drain thread to refill
 };
