@@ -27,6 +27,7 @@ import { ipsetEvents } from './ipset/ipset_message';
 import { SetTypes } from './ipset/set_types';
 import { eventToLogRecord, type AuditLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
 import { toReadable } from './mapping/readable';
+import { ProcessParts } from './mapping/process_part';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';
 import { Sensor, type KernelCounters } from './native/sensor';
@@ -329,6 +330,7 @@ export class Receiver {
       container: (p) => this.containerInfo(p),
       maxArgs: this.config.probes.exec.max_args,
       ipsetType: (name) => this.setTypes.typeOf(name),
+      processParts: new ProcessParts(),
     };
   }
 

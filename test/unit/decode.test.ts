@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBatch, splitArgs } from '../../receiver/src/decode/decode';
+import { decodeBatch, splitArgs, u64 } from '../../receiver/src/decode/decode';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../../receiver/src/decode/encode';
 import { EventType, Flags, TcpFlags } from '../../receiver/src/decode/layout';
 import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
@@ -109,5 +109,14 @@ describe('splitArgs', () => {
   it('returns the cut last argument when argv did not end in NUL', () => {
     const b = Buffer.from('ls\0-la\0/ve');
     expect(splitArgs(b, 0, b.length)).toEqual(['ls', '-la', '/ve']);
+  });
+});
+
+describe('u64', () => {
+  it('reads every u64 as Buffer#readBigUInt64LE does, at and around 2^32 and 2^53', () => {
+    const values = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 1_700_000_000_123_456_789n, 2n ** 64n - 1n];
+    const buf = Buffer.alloc(8 * values.length + 3);
+    values.forEach((v, i) => buf.writeBigUInt64LE(v, 3 + 8 * i));
+    expect(values.map((_, i) => u64(buf, 3 + 8 * i))).toEqual(values);
   });
 });

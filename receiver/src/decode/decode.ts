@@ -20,6 +20,18 @@ export interface DecodeStats {
 
 const P = PROC_CTX.fields;
 
+/**
+ * A u64 as Buffer#readBigUInt64LE reads it, in one BigInt instead of four
+ * (two halves, a shift, a sum): below 2^53, which covers boot-clock times,
+ * inode numbers and counters, the halves combine exactly as a double. A
+ * quarter of what decoding allocated per record went to those intermediates.
+ */
+export function u64(buf: Buffer, at: number): bigint {
+  const lo = buf.readUInt32LE(at);
+  const hi = buf.readUInt32LE(at + 4);
+  return hi < 0x200000 ? BigInt(hi * 0x1_0000_0000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 function decodeProc(buf: Buffer, at: number): ProcInfo {
   const auid = buf.readUInt32LE(at + P.auid);
   const session = buf.readUInt32LE(at + P.sessionid);
@@ -36,15 +48,15 @@ function decodeProc(buf: Buffer, at: number): ProcInfo {
     auid: auid === UNSET ? undefined : auid,
     netns: buf.readUInt32LE(at + P.netns),
     exeDev: buf.readUInt32LE(at + P.exe_dev),
-    exeIno: buf.readBigUInt64LE(at + P.exe_ino),
-    cgroupId: buf.readBigUInt64LE(at + P.cgroup_id),
+    exeIno: u64(buf, at + P.exe_ino),
+    cgroupId: u64(buf, at + P.cgroup_id),
     cgroupV1Id: buf.readUInt32LE(at + P.cgroup_v1_id),
     comm: cString(buf, at + P.comm, COMM_LEN),
     tty: cString(buf, at + P.tty, TTY_LEN),
-    startNs: buf.readBigUInt64LE(at + P.start_ns),
-    execId: buf.readBigUInt64LE(at + P.exec_id),
-    parentStartNs: buf.readBigUInt64LE(at + P.parent_start_ns),
-    parentExecId: buf.readBigUInt64LE(at + P.parent_exec_id),
+    startNs: u64(buf, at + P.start_ns),
+    execId: u64(buf, at + P.exec_id),
+    parentStartNs: u64(buf, at + P.parent_start_ns),
+    parentExecId: u64(buf, at + P.parent_exec_id),
     sessionId: session === UNSET ? undefined : session,
   };
 }
@@ -126,16 +138,16 @@ function decodeTcp(buf: Buffer, at: number, kind: TcpKind, ktimeNs: bigint): Tcp
     remotePort: buf.readUInt16LE(at + T.rport),
     inbound: buf[at + T.direction] === Direction.DIRECTION_INBOUND,
     error: buf.readUInt32LE(at + T.error),
-    durationNs: buf.readBigUInt64LE(at + T.duration_ns),
-    bytesSent: buf.readBigUInt64LE(at + T.bytes_sent),
-    bytesReceived: buf.readBigUInt64LE(at + T.bytes_received),
+    durationNs: u64(buf, at + T.duration_ns),
+    bytesSent: u64(buf, at + T.bytes_sent),
+    bytesReceived: u64(buf, at + T.bytes_received),
     noOwner: (buf.readUInt32LE(at + T.flags) & TcpFlags.TCP_FLAG_NO_OWNER) !== 0,
     startUnknown: (buf.readUInt32LE(at + T.flags) & TcpFlags.TCP_FLAG_START_UNKNOWN) !== 0,
     ...(buf[at + T.folded]
       ? {
           folding: {
             foldKey: foldKeyAt(buf, at + T.key),
-            fold: { windowStartNs: ktimeNs, count: 1n, a: buf.readBigUInt64LE(at + T.bytes_sent), b: buf.readBigUInt64LE(at + T.bytes_received) },
+            fold: { windowStartNs: ktimeNs, count: 1n, a: u64(buf, at + T.bytes_sent), b: u64(buf, at + T.bytes_received) },
           },
         }
       : {}),
@@ -164,10 +176,10 @@ function isZero(buf: Buffer, at: number, len: number): boolean {
 /** struct fold_value: in a record, or a value read from the kernel's folds map. */
 export function decodeFoldValue(buf: Buffer, at: number): FoldCounts {
   return {
-    windowStartNs: buf.readBigUInt64LE(at + F.window_start),
-    count: buf.readBigUInt64LE(at + F.count),
-    a: buf.readBigUInt64LE(at + F.a),
-    b: buf.readBigUInt64LE(at + F.b),
+    windowStartNs: u64(buf, at + F.window_start),
+    count: u64(buf, at + F.count),
+    a: u64(buf, at + F.a),
+    b: u64(buf, at + F.b),
   };
 }
 
@@ -238,7 +250,7 @@ export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent |
   const size = buf.readUInt32LE(at + EVENT_HEADER.fields.size);
   const min = MIN_SIZE[type];
   if (min === undefined || size > len || size < min) return undefined;
-  const ktimeNs = buf.readBigUInt64LE(at + EVENT_HEADER.fields.ktime);
+  const ktimeNs = u64(buf, at + EVENT_HEADER.fields.ktime);
   if (type === EventType.EVENT_EXEC) return decodeExec(buf, at, size, ktimeNs);
   if (type === EventType.EVENT_EXIT) return decodeExit(buf, at, ktimeNs);
   if (UDP_KINDS[type]) return decodeUdp(buf, at, UDP_KINDS[type], ktimeNs);

@@ -8,6 +8,7 @@ import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
 import { ipsetErrorName } from '../ipset/errors';
+import type { ProcessParts } from './process_part';
 
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;
@@ -23,6 +24,8 @@ export interface AuditLogRecord {
   severityText: string;
   body: string;
   attributes: Attributes;
+  /** what `attributes` begins with: shared by the records of one process state, so the OTLP encoder reuses its bytes */
+  processPart?: Readonly<Attributes>;
 }
 
 export interface ContainerInfo {
@@ -45,6 +48,8 @@ export interface MappingContext {
   maxArgs: number;
   /** the type of an ipset set, when a create of it was seen */
   ipsetType(setName: string | undefined): string | undefined;
+  /** process parts shared by the records of one batch; without it each record builds its own */
+  processParts?: ProcessParts;
 }
 
 export const EVENT_NAMES = {
@@ -69,7 +74,7 @@ function basename(path: string): string {
   return i < 0 ? path : path.slice(i + 1);
 }
 
-function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
+function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
   const a: Attributes = {
     'process.pid': p.pid,
     'process.parent_pid': p.ppid,
@@ -109,6 +114,19 @@ function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: Mappin
   return a;
 }
 
+interface RecordParts {
+  attributes: Attributes;
+  body: string;
+  processPart?: Readonly<Attributes>;
+}
+
+/** A record's attributes, starting with its process's (a copy, for the record to add to), and the shared part they came from. */
+function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): { a: Attributes; part?: Readonly<Attributes> } {
+  if (!ctx.processParts) return { a: buildProcessAttributes(p, exePath, ctx) };
+  const part = ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx));
+  return { a: { ...part }, part };
+}
+
 function networkAttributes(a: Attributes, transport: 'tcp' | 'udp', ipVersion: 4 | 6, netns: number): void {
   a['network.transport'] = transport;
   a['network.type'] = ipVersion === 4 ? 'ipv4' : 'ipv6';
@@ -121,11 +139,11 @@ function endpointAttributes(a: Attributes, prefix: string, address: string, port
   a[`${prefix}.port`] = port;
 }
 
-function execRecord(ev: ExecEvent, ctx: MappingContext) {
+function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const cut = ev.argv.length > ctx.maxArgs;
   const argv = cut ? ev.argv.slice(0, ctx.maxArgs) : ev.argv;
   const truncated = cut || ev.argsTruncated;
-  const attributes = processAttributes(ev.proc, ev.exe, ctx);
+  const { a: attributes, part } = processAttributes(ev.proc, ev.exe, ctx);
   attributes['process.command_args'] = argv;
   attributes['process.args_count'] = argv.length;
   if (argv.length > 0) attributes['process.command'] = argv[0];
@@ -137,19 +155,19 @@ function execRecord(ev: ExecEvent, ctx: MappingContext) {
   const parent = ctx.parentProcess(ev.proc.ppid, ev.proc.parentStartNs);
   if (parent?.exe) attributes['process.parent.executable.path'] = parent.exe;
   if (parent?.argv) attributes['process.parent.command_args'] = parent.argv;
-  return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
+  return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)), processPart: part };
 }
 
-function exitRecord(ev: ExitEvent, ctx: MappingContext) {
-  const attributes = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+function exitRecord(ev: ExitEvent, ctx: MappingContext): RecordParts {
+  const { a: attributes, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   attributes['process.exit.code'] = ev.exitCode ?? 128 + (ev.signal ?? 0);
   if (ev.signal !== undefined) attributes['bpfaudit.exit.signal'] = ev.signal;
-  return { attributes, body: exitBody(ev) };
+  return { attributes, body: exitBody(ev), processPart: part };
 }
 
-function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
+function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
   // no process to name: the record says so rather than naming pid 0
-  const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const { a, part } = ev.noOwner ? { a: { 'bpfaudit.owner.unknown': true } as Attributes, part: undefined } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   // who initiated a connection older than the probes is not known: only the local/peer view is given
   if (!ev.startUnknown) {
@@ -180,7 +198,7 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext) {
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
-  return { attributes: a, body: tcpBody(ev) };
+  return { attributes: a, body: tcpBody(ev), processPart: part };
 }
 
 /** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
@@ -190,8 +208,8 @@ function repeatAttributes(a: Attributes, r: RepeatSummary): void {
   a['bpfaudit.repeat.first_timestamp'] = formatRfc3339Ns(r.firstTimeUnixNs);
 }
 
-function udpRecord(ev: UdpEvent, ctx: MappingContext) {
-  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
+  const { a, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'udp', ev.ipVersion, ev.proc.netns);
   endpointAttributes(a, 'network.local', ev.localAddress, ev.localPort);
   if (ev.kind === 'udp.bind') {
@@ -214,11 +232,11 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext) {
     }
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
-  return { attributes: a, body: udpBody(ev) };
+  return { attributes: a, body: udpBody(ev), processPart: part };
 }
 
-function ipsetRecord(ev: IpsetEvent, ctx: MappingContext) {
-  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
+  const { a, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   a['ipset.command'] = ev.command;
   if (ev.setName !== undefined) a['ipset.set.name'] = ev.setName;
   if (ev.setType !== undefined) a['ipset.set.type'] = ev.setType;
@@ -236,10 +254,10 @@ function ipsetRecord(ev: IpsetEvent, ctx: MappingContext) {
     a['error.type'] = errorName;
     a['ipset.error.code'] = -ev.result;
   }
-  return { attributes: a, body: ipsetBody(ev, errorName) };
+  return { attributes: a, body: ipsetBody(ev, errorName), processPart: part };
 }
 
-function recordParts(ev: RecordEvent, ctx: MappingContext) {
+function recordParts(ev: RecordEvent, ctx: MappingContext): RecordParts {
   switch (ev.kind) {
     case 'ipset':
       return ipsetRecord(ev, ctx);
@@ -261,7 +279,7 @@ function eventName(ev: RecordEvent): string {
 }
 
 export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLogRecord {
-  const { attributes, body } = recordParts(ev, ctx);
+  const { attributes, body, processPart } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
   return {
@@ -272,5 +290,6 @@ export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLog
     severityText: severity.text,
     body,
     attributes,
+    processPart,
   };
 }

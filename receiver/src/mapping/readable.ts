@@ -3,9 +3,12 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { nsToHrTime } from '../enrich/clock';
-import type { AuditLogRecord } from './event_to_logrecord';
+import type { Attributes, AuditLogRecord } from './event_to_logrecord';
 
-export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name: string; version?: string }): ReadableLogRecord {
+/** What the direct record path hands exporters: the SDK's shape, plus the shared process part its attributes begin with. */
+export type AuditReadableRecord = ReadableLogRecord & { processPart?: Readonly<Attributes> };
+
+export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name: string; version?: string }): AuditReadableRecord {
   return {
     hrTime: nsToHrTime(r.timeUnixNs),
     hrTimeObserved: nsToHrTime(r.observedUnixNs),
@@ -17,5 +20,6 @@ export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name:
     droppedAttributesCount: 0,
     resource,
     instrumentationScope: scope,
+    processPart: r.processPart,
   };
 }

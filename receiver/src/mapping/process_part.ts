@@ -1,0 +1,39 @@
+// The process side of a record (pid, users, executable, identity, container)
+// is the same for every record of one process between two changes of its
+// state, and a busy process makes many records in one batch. It is built
+// once per process state and batch; each record starts from a shallow copy.
+// Scoped to one batch, so what the lookups behind it learn (a user name, a
+// pod, a path) reaches the next batch's records.
+import type { ProcInfo } from '../events';
+import type { Attributes } from './event_to_logrecord';
+
+/** Every field but tid: all the others feed the process part, directly or through a lookup. */
+function sameState(a: ProcInfo, b: ProcInfo): boolean {
+  return (
+    a.pid === b.pid && a.ppid === b.ppid && a.sid === b.sid && a.uid === b.uid && a.euid === b.euid && a.suid === b.suid &&
+    a.gid === b.gid && a.egid === b.egid && a.auid === b.auid && a.netns === b.netns && a.exeDev === b.exeDev &&
+    a.exeIno === b.exeIno && a.cgroupId === b.cgroupId && a.cgroupV1Id === b.cgroupV1Id && a.comm === b.comm &&
+    a.tty === b.tty && a.startNs === b.startNs && a.execId === b.execId && a.parentStartNs === b.parentStartNs &&
+    a.parentExecId === b.parentExecId && a.sessionId === b.sessionId
+  );
+}
+
+interface Part {
+  proc: ProcInfo;
+  exePath: string | undefined;
+  attributes: Readonly<Attributes>;
+}
+
+export class ProcessParts {
+  /** the latest state seen per pid: records of one process come in runs */
+  private readonly parts = new Map<number, Part>();
+
+  /** The shared part for this process state; `build` runs only when it changed. Never modify the result. */
+  of(proc: ProcInfo, exePath: string | undefined, build: () => Attributes): Readonly<Attributes> {
+    const known = this.parts.get(proc.pid);
+    if (known && known.exePath === exePath && sameState(known.proc, proc)) return known.attributes;
+    const attributes = Object.freeze(build());
+    this.parts.set(proc.pid, { proc, exePath, attributes });
+    return attributes;
+  }
+}
