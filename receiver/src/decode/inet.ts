@@ -1,7 +1,22 @@
 // Address formatting for decoded sockets (RFC 5952 for IPv6).
 
+/**
+ * A host talks to few addresses, each in many records: their text is kept
+ * (up to 4,096, then started afresh) rather than built, as two strings, for
+ * every record.
+ */
+const ipv4Names = new Map<number, string>();
+const IPV4_NAMES_MAX = 4096;
+
 export function formatIPv4(buf: Buffer, at: number): string {
-  return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+  const key = buf.readUInt32BE(at);
+  let name = ipv4Names.get(key);
+  if (name === undefined) {
+    name = `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+    if (ipv4Names.size >= IPV4_NAMES_MAX) ipv4Names.clear();
+    ipv4Names.set(key, name);
+  }
+  return name;
 }
 
 /** IPv4-mapped addresses (::ffff:a.b.c.d) come back as the plain IPv4 address. */

@@ -171,13 +171,11 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   // who initiated a connection older than the probes is not known: only the local/peer view is given
   if (!ev.startUnknown) {
-    const [client, server] = ev.inbound
-      ? [[ev.remoteAddress, ev.remotePort], [ev.localAddress, ev.localPort]]
-      : [[ev.localAddress, ev.localPort], [ev.remoteAddress, ev.remotePort]];
-    a['client.address'] = client[0];
-    a['client.port'] = client[1];
-    a['server.address'] = server[0];
-    a['server.port'] = server[1];
+    const inbound = ev.inbound;
+    a['client.address'] = inbound ? ev.remoteAddress : ev.localAddress;
+    a['client.port'] = inbound ? ev.remotePort : ev.localPort;
+    a['server.address'] = inbound ? ev.localAddress : ev.remoteAddress;
+    a['server.port'] = inbound ? ev.localPort : ev.remotePort;
   }
   a['network.local.address'] = ev.localAddress;
   a['network.local.port'] = ev.localPort;
