@@ -6,7 +6,6 @@
 // with the SDK serializer's output).
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { AuditReadableRecord } from '../mapping/readable';
 
 function utf8Length(s: string): number {
   if (s.length > 64) return Buffer.byteLength(s);
@@ -233,17 +232,9 @@ interface KeyEntry {
   changes: number;
 }
 
-/** A shared process part as encoded KeyValue fields, and the keys it covers in order. */
-interface EncodedPart {
-  tag: number;
-  keys: string[];
-  bytes: Buffer;
-}
-
 export class OtlpLogsEncoder {
   private readonly body = new Writer(1 << 20);
   private readonly keyCache = new Map<string, KeyEntry>();
-  private readonly parts = new WeakMap<object, EncodedPart>();
   private prefix: Buffer | undefined;
   private prefixOf: unknown;
   private scopeBytes: Buffer | undefined;
@@ -261,72 +252,33 @@ export class OtlpLogsEncoder {
     return e;
   }
 
-  /** A process part's fields, encoded once per part. */
-  private encodedPart(part: Readonly<Record<string, unknown>>, tag: number): EncodedPart {
-    let e = this.parts.get(part);
-    if (!e || e.tag !== tag) {
-      const w = new Writer(2048);
-      this.attributes(w, tag, part);
-      e = { tag, keys: Object.keys(part), bytes: w.take() };
-      this.parts.set(part, e);
-    }
-    return e;
-  }
-
-  /**
-   * A record's attributes that begin with a shared process part: the part's
-   * bytes, then the record's own fields. The record is checked to really
-   * begin with the part (same keys in order, same values); if not, it is
-   * encoded field by field.
-   */
-  private attributesWithPart(w: Writer, tag: number, attrs: Record<string, unknown>, part: Readonly<Record<string, unknown>>): void {
-    const start = w.pos;
-    const { keys, bytes } = this.encodedPart(part, tag);
-    w.bytes(bytes);
-    let i = 0;
-    for (const k in attrs) {
-      if (i < keys.length) {
-        if (k !== keys[i] || attrs[k] !== part[k]) break;
-        i++;
-      } else {
-        this.attribute(w, tag, k, attrs[k] as OtelValue | undefined);
-      }
-    }
-    if (i < keys.length) {
-      w.pos = start;
-      this.attributes(w, tag, attrs);
-    }
-  }
-
   /** Repeated KeyValue fields, sizes computed first so nothing is copied twice. */
-  private attributes(w: Writer, tag: number, attrs: Readonly<Record<string, unknown>>): void {
-    for (const k in attrs) this.attribute(w, tag, k, attrs[k] as OtelValue | undefined);
-  }
-
-  /** One KeyValue field: a copy of its last encoding when the value repeats. */
-  private attribute(w: Writer, tag: number, k: string, v: OtelValue | undefined): void {
-    if (v === undefined || v === null) return;
-    const e = this.key(k);
-    const repeat = e.last === v;
-    if (repeat && e.encoded && e.tag === tag) {
-      w.bytes(e.encoded);
-      e.repeats++;
-      return;
+  private attributes(w: Writer, tag: number, attrs: Record<string, unknown>): void {
+    for (const k in attrs) {
+      const v = attrs[k] as OtelValue | undefined;
+      if (v === undefined || v === null) continue;
+      const e = this.key(k);
+      const repeat = e.last === v;
+      if (repeat && e.encoded && e.tag === tag) {
+        w.bytes(e.encoded);
+        e.repeats++;
+        continue;
+      }
+      const start = w.pos;
+      const vs = valueSize(v);
+      w.varint(tag);
+      w.varint(e.key.length + 1 + varintSize(vs) + vs);
+      w.bytes(e.key);
+      w.varint(TAG(2, LEN));
+      w.varint(vs);
+      writeValue(w, v);
+      if (repeat) e.repeats++;
+      else e.changes++;
+      // arrays compare by identity and never repeat; a key that changes more than once in four records keeps no copy
+      e.last = typeof v === 'object' ? undefined : v;
+      e.tag = tag;
+      e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? Buffer.from(w.buf.subarray(start, w.pos)) : undefined;
     }
-    const start = w.pos;
-    const vs = valueSize(v);
-    w.varint(tag);
-    w.varint(e.key.length + 1 + varintSize(vs) + vs);
-    w.bytes(e.key);
-    w.varint(TAG(2, LEN));
-    w.varint(vs);
-    writeValue(w, v);
-    if (repeat) e.repeats++;
-    else e.changes++;
-    // arrays compare by identity and never repeat; a key that changes more than once in four records keeps no copy
-    e.last = typeof v === 'object' ? undefined : v;
-    e.tag = tag;
-    e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? Buffer.from(w.buf.subarray(start, w.pos)) : undefined;
   }
 
   /** ResourceLogs.resource: the same for every record of a provider, encoded once. */
@@ -364,9 +316,7 @@ export class OtlpLogsEncoder {
       w.varint(valueSize(b));
       writeValue(w, b);
     }
-    const part = (r as AuditReadableRecord).processPart;
-    if (part) this.attributesWithPart(w, TAG(6, LEN), r.attributes as Record<string, unknown>, part);
-    else this.attributes(w, TAG(6, LEN), r.attributes as Record<string, unknown>);
+    this.attributes(w, TAG(6, LEN), r.attributes as Record<string, unknown>);
     if (r.droppedAttributesCount) {
       w.varint(TAG(7, VARINT));
       w.varint(r.droppedAttributesCount);

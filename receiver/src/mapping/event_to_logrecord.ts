@@ -24,8 +24,6 @@ export interface AuditLogRecord {
   severityText: string;
   body: string;
   attributes: Attributes;
-  /** what `attributes` begins with: shared by the records of one process state, so the OTLP encoder reuses its bytes */
-  processPart?: Readonly<Attributes>;
 }
 
 export interface ContainerInfo {
@@ -117,14 +115,12 @@ function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: M
 interface RecordParts {
   attributes: Attributes;
   body: string;
-  processPart?: Readonly<Attributes>;
 }
 
-/** A record's attributes, starting with its process's (a copy, for the record to add to), and the shared part they came from. */
-function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): { a: Attributes; part?: Readonly<Attributes> } {
-  if (!ctx.processParts) return { a: buildProcessAttributes(p, exePath, ctx) };
-  const part = ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx));
-  return { a: { ...part }, part };
+/** A record's attributes, starting with its process's: a copy of the batch's shared part, for the record to add to. */
+function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
+  if (!ctx.processParts) return buildProcessAttributes(p, exePath, ctx);
+  return { ...ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx)) };
 }
 
 function networkAttributes(a: Attributes, transport: 'tcp' | 'udp', ipVersion: 4 | 6, netns: number): void {
@@ -143,7 +139,7 @@ function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const cut = ev.argv.length > ctx.maxArgs;
   const argv = cut ? ev.argv.slice(0, ctx.maxArgs) : ev.argv;
   const truncated = cut || ev.argsTruncated;
-  const { a: attributes, part } = processAttributes(ev.proc, ev.exe, ctx);
+  const attributes = processAttributes(ev.proc, ev.exe, ctx);
   attributes['process.command_args'] = argv;
   attributes['process.args_count'] = argv.length;
   if (argv.length > 0) attributes['process.command'] = argv[0];
@@ -155,19 +151,19 @@ function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const parent = ctx.parentProcess(ev.proc.ppid, ev.proc.parentStartNs);
   if (parent?.exe) attributes['process.parent.executable.path'] = parent.exe;
   if (parent?.argv) attributes['process.parent.command_args'] = parent.argv;
-  return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)), processPart: part };
+  return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
 }
 
 function exitRecord(ev: ExitEvent, ctx: MappingContext): RecordParts {
-  const { a: attributes, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const attributes = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   attributes['process.exit.code'] = ev.exitCode ?? 128 + (ev.signal ?? 0);
   if (ev.signal !== undefined) attributes['bpfaudit.exit.signal'] = ev.signal;
-  return { attributes, body: exitBody(ev), processPart: part };
+  return { attributes, body: exitBody(ev) };
 }
 
 function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
   // no process to name: the record says so rather than naming pid 0
-  const { a, part } = ev.noOwner ? { a: { 'bpfaudit.owner.unknown': true } as Attributes, part: undefined } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   // who initiated a connection older than the probes is not known: only the local/peer view is given
   if (!ev.startUnknown) {
@@ -196,7 +192,7 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
-  return { attributes: a, body: tcpBody(ev), processPart: part };
+  return { attributes: a, body: tcpBody(ev) };
 }
 
 /** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
@@ -207,7 +203,7 @@ function repeatAttributes(a: Attributes, r: RepeatSummary): void {
 }
 
 function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
-  const { a, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   networkAttributes(a, 'udp', ev.ipVersion, ev.proc.netns);
   endpointAttributes(a, 'network.local', ev.localAddress, ev.localPort);
   if (ev.kind === 'udp.bind') {
@@ -230,11 +226,11 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
     }
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
-  return { attributes: a, body: udpBody(ev), processPart: part };
+  return { attributes: a, body: udpBody(ev) };
 }
 
 function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
-  const { a, part } = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
   a['ipset.command'] = ev.command;
   if (ev.setName !== undefined) a['ipset.set.name'] = ev.setName;
   if (ev.setType !== undefined) a['ipset.set.type'] = ev.setType;
@@ -252,7 +248,7 @@ function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
     a['error.type'] = errorName;
     a['ipset.error.code'] = -ev.result;
   }
-  return { attributes: a, body: ipsetBody(ev, errorName), processPart: part };
+  return { attributes: a, body: ipsetBody(ev, errorName) };
 }
 
 function recordParts(ev: RecordEvent, ctx: MappingContext): RecordParts {
@@ -277,7 +273,7 @@ function eventName(ev: RecordEvent): string {
 }
 
 export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLogRecord {
-  const { attributes, body, processPart } = recordParts(ev, ctx);
+  const { attributes, body } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
   return {
@@ -288,6 +284,5 @@ export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLog
     severityText: severity.text,
     body,
     attributes,
-    processPart,
   };
 }

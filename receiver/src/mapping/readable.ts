@@ -3,12 +3,9 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { nsToHrTime } from '../enrich/clock';
-import type { Attributes, AuditLogRecord } from './event_to_logrecord';
+import type { AuditLogRecord } from './event_to_logrecord';
 
-/** What the direct record path hands exporters: the SDK's shape, plus the shared process part its attributes begin with. */
-export type AuditReadableRecord = ReadableLogRecord & { processPart?: Readonly<Attributes> };
-
-export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name: string; version?: string }): AuditReadableRecord {
+export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name: string; version?: string }): ReadableLogRecord {
   return {
     hrTime: nsToHrTime(r.timeUnixNs),
     hrTimeObserved: nsToHrTime(r.observedUnixNs),
@@ -20,6 +17,5 @@ export function toReadable(r: AuditLogRecord, resource: Resource, scope: { name:
     droppedAttributesCount: 0,
     resource,
     instrumentationScope: scope,
-    processPart: r.processPart,
   };
 }
