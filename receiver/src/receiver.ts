@@ -368,43 +368,42 @@ export class Receiver {
 
   /** Resolves when every exporter has room again: until then the addon stops draining the ring. */
   handleBatch(batch: Buffer): void | Promise<void> {
-    const events: AuditEvent[] = [];
-    const result = decodeBatch(batch, events);
+    const ctx = this.mappingContext();
+    const result = decodeBatch(batch, (ev) => this.handleEvent(ev, ctx));
     this.stats.batches++;
     this.stats.decoded += result.decoded;
     this.stats.malformed += result.malformed;
-    const ctx = this.mappingContext();
-    for (const ev of events) {
-      switch (ev.kind) {
-        case 'fold_end':
-          this.folds.end(ev);
-          break;
-        case 'ipset.message':
-          for (const op of ipsetEvents(ev)) {
-            this.emit(op, ctx);
-            this.setTypes.learn(op);
-          }
-          break;
-        case 'exec':
-          // the parent is named from the table before this exec replaces anything in it
-          this.emit(ev, ctx);
-          this.processes.exec(ev.proc.pid, ev.proc.startNs, ev.exe, ev.argv);
-          break;
-        case 'exit':
-          this.emit(ev, ctx);
-          this.processes.exit(ev.proc.pid);
-          this.containers.forget(ev.proc.pid);
-          break;
-        default:
-          {
-            const time = this.emit(ev, ctx);
-            // the first of its window: a summary follows the window when there were repeats
-            if ('folding' in ev && ev.folding) this.folds.watch(ev, time);
-          }
-      }
-    }
     const full = this.output.processors.filter((p) => !p.hasRoom());
     if (full.length) return Promise.all(full.map((p) => p.waitForRoom())).then(() => undefined);
+  }
+
+  private handleEvent(ev: AuditEvent, ctx: MappingContext): void {
+    switch (ev.kind) {
+      case 'fold_end':
+        this.folds.end(ev);
+        break;
+      case 'ipset.message':
+        for (const op of ipsetEvents(ev)) {
+          this.emit(op, ctx);
+          this.setTypes.learn(op);
+        }
+        break;
+      case 'exec':
+        // the parent is named from the table before this exec replaces anything in it
+        this.emit(ev, ctx);
+        this.processes.exec(ev.proc.pid, ev.proc.startNs, ev.exe, ev.argv);
+        break;
+      case 'exit':
+        this.emit(ev, ctx);
+        this.processes.exit(ev.proc.pid);
+        this.containers.forget(ev.proc.pid);
+        break;
+      default: {
+        const time = this.emit(ev, ctx);
+        // the first of its window: a summary follows the window when there were repeats
+        if ('folding' in ev && ev.folding) this.folds.watch(ev, time);
+      }
+    }
   }
 
   private exporterStats(): ExporterStats[] {

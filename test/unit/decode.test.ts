@@ -8,7 +8,7 @@ import type { AuditEvent, ExitEvent, TcpEvent } from '../../receiver/src/events'
 
 function decode(records: Buffer[]) {
   const out: AuditEvent[] = [];
-  const stats = decodeBatch(frameBatch(records), out);
+  const stats = decodeBatch(frameBatch(records), (e) => out.push(e));
   return { out, stats };
 }
 
@@ -101,7 +101,8 @@ describe('decodeBatch', () => {
     const batch = frameBatch([exitRecord(1n, 0)]);
     batch.writeUInt32LE(10_000, 0);
     const out: AuditEvent[] = [];
-    expect(decodeBatch(batch, out)).toEqual({ decoded: 0, malformed: 1 });
+    expect(decodeBatch(batch, (e) => out.push(e))).toEqual({ decoded: 0, malformed: 1 });
+    expect(out).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_RETRY } from '../../receiver/src/config/defaults';
 import { DeliveryProcessor } from '../../receiver/src/delivery/delivery_processor';
 import { OtlpClient, retryAfterMs } from '../../receiver/src/delivery/otlp_client';
+import type { QueueingExporter } from '../../receiver/src/delivery/record_queue';
 import { RetryableExportError } from '../../receiver/src/delivery/retryable';
 import { startTicks } from '../../receiver/src/host_files';
 import { Spool } from '../../receiver/src/delivery/spool';
@@ -270,6 +271,45 @@ describe('DeliveryProcessor', () => {
     expect(p.stats()).toEqual({ queued: 0, held: 0, delivered: 4, failed: 0, retries: 3 });
     expect(errors[0]).toMatch(/^exporter\[0\] file x: ENOSPC; holding 2 records/);
     expect(errors[1]).toBe('exporter[0] file x: writing again; the held records were delivered');
+  });
+
+  it("queues in an exporter's own queue: a retry exports the batch it took, and a record its queue refuses is counted", async () => {
+    const taken: string[][] = [];
+    const exported: string[] = [];
+    let failures = 2;
+    const queue: string[] = [];
+    const exporter: QueueingExporter = {
+      export: () => expect.unreachable('records go through the queue'),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+      createQueue: () => ({
+        get length() {
+          return queue.length;
+        },
+        push: (r) => {
+          if (r.body === 'r2') throw new Error('cannot encode r2');
+          queue.push(String(r.body));
+        },
+        take: (max) => {
+          const batch = queue.splice(0, max);
+          taken.push(batch);
+          return batch;
+        },
+        export: (batch, done) => {
+          if (failures-- > 0) return done({ code: ExportResultCode.FAILED, error: new RetryableExportError('ENOSPC') });
+          exported.push(...(batch as string[]));
+          done({ code: ExportResultCode.SUCCESS });
+        },
+      }),
+    };
+    const errors: string[] = [];
+    const p = new DeliveryProcessor(exporter, { maxBatch: 2, flushIntervalMs: 5, idleFlushMs: 5, highWater: 100, retry: { initialMs: 1, maxMs: 2 } }, (m) => errors.push(m));
+    for (let i = 0; i < 5; i++) p.onEmit(record(i));
+    await p.forceFlush();
+    expect(taken).toEqual([['r0', 'r1'], ['r3', 'r4']]);
+    expect(exported).toEqual(['r0', 'r1', 'r3', 'r4']);
+    expect(p.stats()).toEqual({ queued: 0, held: 0, delivered: 4, failed: 1, retries: 2 });
+    expect(errors[0]).toBe('an exporter lost a record: cannot encode r2');
   });
 
   it('gives up at the deadline what still fails, and counts it', async () => {

@@ -37,7 +37,7 @@ describe('forged lines', () => {
         argv: ['evil', `arg${forged}`, '\x1b]0;title\x07', 'tab\there'],
       }),
     ]),
-    events,
+    (e) => events.push(e),
   );
   const record = readable(eventToLogRecord(events[0] as ExecEvent, testContext()));
 

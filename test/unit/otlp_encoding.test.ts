@@ -83,6 +83,29 @@ describe('the direct protobuf encoder', () => {
     const moved = batch.map((r) => ({ ...r, resource: resourceFromAttributes({ ...base.resource.attributes }) }));
     expect(decodeProtobuf(enc.encode(moved))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(moved)!));
   });
+  it('encodes records as they are queued and takes them in parts, as one encode of the same records', () => {
+    const batch = Array.from({ length: 7 }, (_, i) => readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 80 + i }, testContext())));
+    const enc = new OtlpLogsEncoder();
+    for (const r of batch) enc.append(r);
+    expect(enc.pendingCount).toBe(7);
+    const first = decodeProtobuf(enc.take(3));
+    const rest = decodeProtobuf(enc.take(100));
+    expect(enc.pendingCount).toBe(0);
+    expect(enc.take(1)).toHaveLength(0);
+    expect([...first, ...rest]).toEqual(decodeProtobuf(new OtlpLogsEncoder().encode(batch)));
+    expect(rest.map((l) => l.attributes['server.port'])).toEqual([83, 84, 85, 86]);
+  });
+  it('keeps one resource per pending body, and is small again after a burst', () => {
+    const enc = new OtlpLogsEncoder();
+    const small = readable(eventToLogRecord(close, testContext()));
+    const big = { ...small, attributes: small.attributes, body: 'b'.repeat(1 << 20) };
+    enc.append(big);
+    enc.append(big);
+    expect(() => enc.append({ ...records[0], attributes: records[0].attributes, resource: resourceFromAttributes({ 'service.name': 'other' }) })).toThrow(/another resource/);
+    expect(decodeProtobuf(enc.take(2)).map((l) => (l.body as string).length)).toEqual([1 << 20, 1 << 20]);
+    expect((enc as unknown as { pending: { buf: Buffer } }).pending.buf.length).toBe(1 << 20);
+    expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
+  });
   it('is reusable across batches', () => {
     const enc = new OtlpLogsEncoder();
     const a = enc.encode(records);

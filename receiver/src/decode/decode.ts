@@ -259,8 +259,8 @@ export function decodeRecord(buf: Buffer, at: number, len: number): AuditEvent |
   return decodeTcp(buf, at, TCP_KINDS[type], ktimeNs);
 }
 
-/** Appends every event of a batch to out. */
-export function decodeBatch(batch: Buffer, out: AuditEvent[]): DecodeStats {
+/** Hands each event of a batch to `each` as it is decoded, so an event is garbage once it is handled. */
+export function decodeBatch(batch: Buffer, each: (ev: AuditEvent) => void): DecodeStats {
   const stats: DecodeStats = { decoded: 0, malformed: 0 };
   let off = 0;
   while (off + FRAME_HEADER <= batch.length) {
@@ -272,8 +272,8 @@ export function decodeBatch(batch: Buffer, out: AuditEvent[]): DecodeStats {
     }
     const ev = decodeRecord(batch, at, len);
     if (ev) {
-      out.push(ev);
       stats.decoded++;
+      each(ev);
     } else {
       stats.malformed++;
     }

@@ -10,6 +10,7 @@
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { queueFor, type QueuedBatch, type RecordQueue } from './record_queue';
 import { RetryableExportError } from './retryable';
 import { backoffMs, type RetryPolicy } from './spool_sender';
 
@@ -38,7 +39,7 @@ export interface DeliveryStats {
 }
 
 export class DeliveryProcessor implements LogRecordProcessor {
-  private queue: ReadableLogRecord[] = [];
+  private readonly queue: RecordQueue;
   private exporting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** records pushed so far, and that count when the flush timer was last armed: equal means idle */
@@ -56,7 +57,9 @@ export class DeliveryProcessor implements LogRecordProcessor {
     readonly exporter: LogRecordExporter,
     private readonly options: DeliveryOptions,
     private readonly onError: (message: string) => void = () => {},
-  ) {}
+  ) {
+    this.queue = queueFor(exporter);
+  }
 
   onEmit(record: ReadWriteLogRecord, _context?: Context): void {
     this.push(record);
@@ -64,7 +67,14 @@ export class DeliveryProcessor implements LogRecordProcessor {
 
   /** Records that did not come through the SDK's Logger (the direct record path). */
   push(record: ReadableLogRecord): void {
-    this.queue.push(record);
+    try {
+      this.queue.push(record);
+    } catch (e) {
+      // an exporter that encodes as it queues failed on this record: counted, and the batch goes on
+      this.counts.failed++;
+      this.onError(`${this.label()} lost a record: ${(e as Error).message}`);
+      return;
+    }
     this.pushed++;
     if (this.queue.length >= this.options.maxBatch) this.kick();
     else if (!this.timer) {
@@ -115,7 +125,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
     while (this.queue.length) {
       // a full spool is emptied by its sender: wait for it rather than discard spooled batches
       while (!this.closed && !this.exporterHasRoom()) await new Promise((r) => setTimeout(r, 20));
-      const batch = this.queue.splice(0, this.options.maxBatch);
+      const batch = this.queue.take(this.options.maxBatch);
       this.notifyRoom();
       const error = await this.exportHolding(batch);
       if (error) {
@@ -132,7 +142,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   }
 
   /** Exports a batch, trying it again while it fails retryably; the error that ends it, if any. */
-  private async exportHolding(batch: ReadableLogRecord[]): Promise<Error | undefined> {
+  private async exportHolding(batch: QueuedBatch): Promise<Error | undefined> {
     let error = await this.exportOnce(batch);
     if (!(error instanceof RetryableExportError) || this.abandoned) return error;
     this.held = batch.length;
@@ -174,10 +184,10 @@ export class DeliveryProcessor implements LogRecordProcessor {
     if (this.queue.length < this.options.highWater) this.waiters.splice(0).forEach((w) => w());
   }
 
-  private exportOnce(batch: ReadableLogRecord[]): Promise<Error | undefined> {
+  private exportOnce(batch: QueuedBatch): Promise<Error | undefined> {
     return new Promise((resolve) => {
       try {
-        this.exporter.export(batch, (r) => resolve(r.code === ExportResultCode.SUCCESS ? undefined : (r.error ?? new Error('export failed'))));
+        this.queue.export(batch, (r) => resolve(r.code === ExportResultCode.SUCCESS ? undefined : (r.error ?? new Error('export failed'))));
       } catch (e) {
         resolve(e as Error);
       }

@@ -6,6 +6,7 @@
 // with the SDK serializer's output).
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { auditSourceOf } from '../mapping/readable';
 
 function utf8Length(s: string): number {
   if (s.length > 64) return Buffer.byteLength(s);
@@ -232,9 +233,21 @@ interface KeyEntry {
   changes: number;
 }
 
+const PENDING_BYTES = 1 << 20;
+
+function sameBytes(a: Buffer, b: Buffer | undefined): boolean {
+  return a === b || (b !== undefined && a.equals(b));
+}
+
 export class OtlpLogsEncoder {
-  private readonly body = new Writer(1 << 20);
+  private pending = new Writer(PENDING_BYTES);
+  /** where each pending record ends in the pending body */
+  private ends: number[] = [];
+  private pendingResource: Buffer | undefined;
+  private pendingScope: Buffer | undefined;
   private readonly keyCache = new Map<string, KeyEntry>();
+  private readonly parts = new WeakMap<object, Buffer>();
+  private readonly partWriter = new Writer(4096);
   private prefix: Buffer | undefined;
   private prefixOf: unknown;
   private scopeBytes: Buffer | undefined;
@@ -252,7 +265,18 @@ export class OtlpLogsEncoder {
     return e;
   }
 
-  /** Repeated KeyValue fields, sizes computed first so nothing is copied twice. */
+  /** One KeyValue field, sizes computed first so nothing is copied twice. */
+  private keyValue(w: Writer, tag: number, e: KeyEntry, v: OtelValue): void {
+    const vs = valueSize(v);
+    w.varint(tag);
+    w.varint(e.key.length + 1 + varintSize(vs) + vs);
+    w.bytes(e.key);
+    w.varint(TAG(2, LEN));
+    w.varint(vs);
+    writeValue(w, v);
+  }
+
+  /** Repeated KeyValue fields. */
   private attributes(w: Writer, tag: number, attrs: Record<string, unknown>): void {
     for (const k in attrs) {
       const v = attrs[k] as OtelValue | undefined;
@@ -265,13 +289,7 @@ export class OtlpLogsEncoder {
         continue;
       }
       const start = w.pos;
-      const vs = valueSize(v);
-      w.varint(tag);
-      w.varint(e.key.length + 1 + varintSize(vs) + vs);
-      w.bytes(e.key);
-      w.varint(TAG(2, LEN));
-      w.varint(vs);
-      writeValue(w, v);
+      this.keyValue(w, tag, e, v);
       if (repeat) e.repeats++;
       else e.changes++;
       // arrays compare by identity and never repeat; a key that changes more than once in four records keeps no copy
@@ -279,6 +297,22 @@ export class OtlpLogsEncoder {
       e.tag = tag;
       e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? Buffer.from(w.buf.subarray(start, w.pos)) : undefined;
     }
+  }
+
+  /** A process part's KeyValue fields of a LogRecord, encoded once per part: its records copy the bytes. */
+  private processPart(part: Readonly<Record<string, unknown>>): Buffer {
+    let bytes = this.parts.get(part);
+    if (!bytes) {
+      const w = this.partWriter;
+      w.reset();
+      for (const k in part) {
+        const v = part[k] as OtelValue | undefined;
+        if (v !== undefined && v !== null) this.keyValue(w, TAG(6, LEN), this.key(k), v);
+      }
+      bytes = Buffer.from(w.buf.subarray(0, w.pos));
+      this.parts.set(part, bytes);
+    }
+    return bytes;
   }
 
   /** ResourceLogs.resource: the same for every record of a provider, encoded once. */
@@ -316,7 +350,13 @@ export class OtlpLogsEncoder {
       w.varint(valueSize(b));
       writeValue(w, b);
     }
-    this.attributes(w, TAG(6, LEN), r.attributes as Record<string, unknown>);
+    const source = auditSourceOf(r);
+    if (source?.processPart) {
+      w.bytes(this.processPart(source.processPart));
+      this.attributes(w, TAG(6, LEN), source.ownAttributes as Record<string, unknown>);
+    } else {
+      this.attributes(w, TAG(6, LEN), r.attributes as Record<string, unknown>);
+    }
     if (r.droppedAttributesCount) {
       w.varint(TAG(7, VARINT));
       w.varint(r.droppedAttributesCount);
@@ -327,29 +367,65 @@ export class OtlpLogsEncoder {
     if (r.eventName) w.string(TAG(12, LEN), r.eventName);
   }
 
-  /** One ExportLogsServiceRequest; records of one resource and scope (as one exporter sees them). */
-  encode(records: ReadableLogRecord[]): Buffer {
-    if (records.length === 0) return Buffer.alloc(0);
-    const resource = this.resource(records[0]);
-    const scope = this.scope(records[0]);
-    const body = this.body;
-    body.reset();
-    for (const r of records) {
-      body.varint(TAG(2, LEN));
-      const start = body.beginLength();
-      this.logRecord(body, r);
-      body.endLength(start);
+  /**
+   * Encodes a record at the end of the pending body, for a later take(). The
+   * pending records share one resource and scope, as the records of one
+   * exporter do.
+   */
+  append(r: ReadableLogRecord): void {
+    const resource = this.resource(r);
+    const scope = this.scope(r);
+    if (this.ends.length && !(sameBytes(resource, this.pendingResource) && sameBytes(scope, this.pendingScope))) {
+      throw new Error('a record of another resource or scope while records are pending');
     }
-    const scopeLogs = scope.length + body.pos;
-    const resourceLogs = resource.length + 1 + varintSize(scopeLogs) + scopeLogs;
+    this.pendingResource = resource;
+    this.pendingScope = scope;
+    const body = this.pending;
+    body.varint(TAG(2, LEN));
+    const start = body.beginLength();
+    this.logRecord(body, r);
+    body.endLength(start);
+    this.ends.push(body.pos);
+  }
+
+  /** records appended and not yet taken */
+  get pendingCount(): number {
+    return this.ends.length;
+  }
+
+  /** One ExportLogsServiceRequest of the oldest `count` pending records, which leave the pending body. */
+  take(count: number): Buffer {
+    const n = Math.min(count, this.ends.length);
+    if (n === 0) return Buffer.alloc(0);
+    const body = this.pending;
+    const end = this.ends[n - 1];
+    const scopeLogs = this.pendingScope!.length + end;
+    const resourceLogs = this.pendingResource!.length + 1 + varintSize(scopeLogs) + scopeLogs;
     const out = new Writer(resourceLogs + 16);
     out.varint(TAG(1, LEN));
     out.varint(resourceLogs);
-    out.bytes(resource);
+    out.bytes(this.pendingResource!);
     out.varint(TAG(2, LEN));
     out.varint(scopeLogs);
-    out.bytes(scope);
-    out.bytes(body.buf.subarray(0, body.pos));
+    out.bytes(this.pendingScope!);
+    out.bytes(body.buf.subarray(0, end));
+    if (n < this.ends.length) {
+      body.buf.copyWithin(0, end, body.pos);
+      body.pos -= end;
+      this.ends = this.ends.slice(n).map((e) => e - end);
+    } else {
+      // a burst grew the body: its memory goes back once the burst is sent
+      if (body.buf.length > PENDING_BYTES) this.pending = new Writer(PENDING_BYTES);
+      else body.reset();
+      this.ends = [];
+    }
     return out.buf.subarray(0, out.pos);
+  }
+
+  /** One ExportLogsServiceRequest; records of one resource and scope (as one exporter sees them). */
+  encode(records: ReadableLogRecord[]): Buffer {
+    if (this.ends.length) throw new Error('records are pending: take them first');
+    for (const r of records) this.append(r);
+    return this.take(records.length);
   }
 }

@@ -2,10 +2,11 @@
 // (so it survives a collector outage or a restart) and handed to the sender.
 // export() reports success once the batch is on disk.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { encodingOf, gzipPayload, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
 import { OtlpLogsEncoder } from './otlp_protobuf';
+import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
 import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
 import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
 
@@ -24,11 +25,43 @@ export interface OtlpDeliveryStats extends SenderStats {
   spool: SpoolStats;
 }
 
-export class SpoolingOtlpExporter implements LogRecordExporter {
+interface EncodedBatch {
+  readonly length: number;
+  readonly payload: Buffer;
+}
+
+/** Queued records as the direct encoder's pending body: each record is encoded when it is queued. */
+class EncodedQueue implements RecordQueue<EncodedBatch> {
+  constructor(
+    private readonly encoder: OtlpLogsEncoder,
+    private readonly spool: (payload: Buffer, records: number, done: (result: ExportResult) => void) => void,
+  ) {}
+
+  get length(): number {
+    return this.encoder.pendingCount;
+  }
+
+  push(record: ReadableLogRecord): void {
+    this.encoder.append(record);
+  }
+
+  take(max: number): EncodedBatch {
+    const length = Math.min(max, this.encoder.pendingCount);
+    return { length, payload: this.encoder.take(length) };
+  }
+
+  export(batch: EncodedBatch, done: (result: ExportResult) => void): void {
+    this.spool(batch.payload, batch.length, done);
+  }
+}
+
+export class SpoolingOtlpExporter implements QueueingExporter {
   private readonly spool: Spool;
   private readonly sender: SpoolSender;
   private stopped = false;
   private readonly serialize: (logs: ReadableLogRecord[]) => Uint8Array | undefined;
+  /** the direct encoder, which also encodes records as they are queued */
+  private readonly encoder: OtlpLogsEncoder | undefined;
   private readonly encoding: SpoolEncoding;
   private readonly gzip: boolean;
 
@@ -43,6 +76,7 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     else if (options.encoder === 'sdk') this.serialize = (logs) => ProtobufLogsSerializer.serializeRequest(logs);
     else {
       const encoder = new OtlpLogsEncoder();
+      this.encoder = encoder;
       this.serialize = (logs) => encoder.encode(logs);
     }
   }
@@ -51,12 +85,25 @@ export class SpoolingOtlpExporter implements LogRecordExporter {
     try {
       const payload = this.serialize(logs);
       if (!payload) throw new Error('the OTLP serializer produced nothing');
-      this.spool.append(this.gzip ? gzipPayload(payload) : payload, logs.length, this.encoding, this.gzip);
+      this.spoolPayload(payload, logs.length, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  private spoolPayload(payload: Uint8Array, records: number, done: (result: ExportResult) => void): void {
+    try {
+      this.spool.append(this.gzip ? gzipPayload(payload) : payload, records, this.encoding, this.gzip);
       this.sender.notify();
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
     }
+  }
+
+  /** The direct encoder's records are encoded as they are queued; other encodings queue the records. */
+  createQueue(): RecordQueue {
+    return this.encoder ? new EncodedQueue(this.encoder, (payload, records, done) => this.spoolPayload(payload, records, done)) : new ObjectQueue(this);
   }
 
   /**

@@ -23,7 +23,34 @@ export interface AuditLogRecord {
   severityNumber: number;
   severityText: string;
   body: string;
-  attributes: Attributes;
+  readonly attributes: Attributes;
+  /**
+   * Set on records of a process: `attributes` is this part, shared by the
+   * process's records of one batch, followed by `ownAttributes`. An encoder
+   * writes the part once and copies its bytes.
+   */
+  readonly processPart?: Readonly<Attributes>;
+  readonly ownAttributes?: Attributes;
+}
+
+/** A record of a process. Its full attribute set is built only when an exporter asks for it. */
+class ProcessRecord implements AuditLogRecord {
+  private merged: Attributes | undefined;
+
+  constructor(
+    readonly eventName: string,
+    readonly timeUnixNs: bigint,
+    readonly observedUnixNs: bigint,
+    readonly severityNumber: number,
+    readonly severityText: string,
+    readonly body: string,
+    readonly processPart: Readonly<Attributes> | undefined,
+    readonly ownAttributes: Attributes,
+  ) {}
+
+  get attributes(): Attributes {
+    return (this.merged ??= this.processPart ? { ...this.processPart, ...this.ownAttributes } : this.ownAttributes);
+  }
 }
 
 export interface ContainerInfo {
@@ -113,14 +140,17 @@ function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: M
 }
 
 interface RecordParts {
+  /** the process's attributes, which come first; none when the record has no process */
+  part: Readonly<Attributes> | undefined;
+  /** the record's own attributes, never a key of the part */
   attributes: Attributes;
   body: string;
 }
 
-/** A record's attributes, starting with its process's: a copy of the batch's shared part, for the record to add to. */
-function processAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
+/** The process part of a record: the batch's shared one when the context keeps them. */
+function processPart(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Readonly<Attributes> {
   if (!ctx.processParts) return buildProcessAttributes(p, exePath, ctx);
-  return { ...ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx)) };
+  return ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx));
 }
 
 function networkAttributes(a: Attributes, transport: 'tcp' | 'udp', ipVersion: 4 | 6, netns: number): void {
@@ -139,7 +169,8 @@ function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const cut = ev.argv.length > ctx.maxArgs;
   const argv = cut ? ev.argv.slice(0, ctx.maxArgs) : ev.argv;
   const truncated = cut || ev.argsTruncated;
-  const attributes = processAttributes(ev.proc, ev.exe, ctx);
+  const part = processPart(ev.proc, ev.exe, ctx);
+  const attributes: Attributes = {};
   attributes['process.command_args'] = argv;
   attributes['process.args_count'] = argv.length;
   if (argv.length > 0) attributes['process.command'] = argv[0];
@@ -151,19 +182,21 @@ function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const parent = ctx.parentProcess(ev.proc.ppid, ev.proc.parentStartNs);
   if (parent?.exe) attributes['process.parent.executable.path'] = parent.exe;
   if (parent?.argv) attributes['process.parent.command_args'] = parent.argv;
-  return { attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
+  return { part, attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
 }
 
 function exitRecord(ev: ExitEvent, ctx: MappingContext): RecordParts {
-  const attributes = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const part = processPart(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const attributes: Attributes = {};
   attributes['process.exit.code'] = ev.exitCode ?? 128 + (ev.signal ?? 0);
   if (ev.signal !== undefined) attributes['bpfaudit.exit.signal'] = ev.signal;
-  return { attributes, body: exitBody(ev) };
+  return { part, attributes, body: exitBody(ev) };
 }
 
 function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
   // no process to name: the record says so rather than naming pid 0
-  const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const part = ev.noOwner ? undefined : processPart(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a: Attributes = ev.noOwner ? { 'bpfaudit.owner.unknown': true } : {};
   networkAttributes(a, 'tcp', ev.ipVersion, ev.proc.netns);
   // who initiated a connection older than the probes is not known: only the local/peer view is given
   if (!ev.startUnknown) {
@@ -192,7 +225,7 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
-  return { attributes: a, body: tcpBody(ev) };
+  return { part, attributes: a, body: tcpBody(ev) };
 }
 
 /** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
@@ -203,7 +236,8 @@ function repeatAttributes(a: Attributes, r: RepeatSummary): void {
 }
 
 function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
-  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const part = processPart(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a: Attributes = {};
   networkAttributes(a, 'udp', ev.ipVersion, ev.proc.netns);
   endpointAttributes(a, 'network.local', ev.localAddress, ev.localPort);
   if (ev.kind === 'udp.bind') {
@@ -226,11 +260,12 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
     }
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
-  return { attributes: a, body: udpBody(ev) };
+  return { part, attributes: a, body: udpBody(ev) };
 }
 
 function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
-  const a = processAttributes(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const part = processPart(ev.proc, ctx.executablePath(ev.proc.pid), ctx);
+  const a: Attributes = {};
   a['ipset.command'] = ev.command;
   if (ev.setName !== undefined) a['ipset.set.name'] = ev.setName;
   if (ev.setType !== undefined) a['ipset.set.type'] = ev.setType;
@@ -248,7 +283,7 @@ function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
     a['error.type'] = errorName;
     a['ipset.error.code'] = -ev.result;
   }
-  return { attributes: a, body: ipsetBody(ev, errorName) };
+  return { part, attributes: a, body: ipsetBody(ev, errorName) };
 }
 
 function recordParts(ev: RecordEvent, ctx: MappingContext): RecordParts {
@@ -273,16 +308,8 @@ function eventName(ev: RecordEvent): string {
 }
 
 export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLogRecord {
-  const { attributes, body } = recordParts(ev, ctx);
+  const { part, attributes, body } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
-  return {
-    eventName: eventName(ev),
-    timeUnixNs: toUnixNs(ev.ktimeNs, ctx.clock),
-    observedUnixNs: ctx.observedUnixNs,
-    severityNumber: severity.number,
-    severityText: severity.text,
-    body,
-    attributes,
-  };
+  return new ProcessRecord(eventName(ev), toUnixNs(ev.ktimeNs, ctx.clock), ctx.observedUnixNs, severity.number, severity.text, body, part, attributes);
 }
