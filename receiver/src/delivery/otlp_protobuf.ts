@@ -67,34 +67,31 @@ class Writer {
     this.pos += 8;
   }
 
-  bytes(b: Buffer): void {
-    const n = b.length;
-    this.ensure(n);
-    if (n <= 64) {
-      // short copies (cached keys) by hand: cheaper than Buffer#copy's call into C++
-      const dst = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) dst[p++] = b[i];
-      this.pos = p;
-    } else {
-      b.copy(this.buf, this.pos);
-      this.pos += n;
-    }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
-  /** tag + length + utf8; short ASCII strings are copied by hand (cheaper than a call into C++) */
+  /** tag + length + utf8 */
   string(tag: number, s: string): void {
-    const len = utf8Length(s);
     this.varint(tag);
+    this.utf8(s, utf8Length(s));
+  }
+
+  /** length + utf8 of a string whose UTF-8 length is known: the byte loop only for short ASCII, where it beats a call */
+  utf8(s: string, len: number): void {
     this.varint(len);
     this.ensure(len);
-    if (len === s.length && len <= 64) {
+    if (len === s.length && len <= 16) {
       const b = this.buf;
       let p = this.pos;
       for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i);
       this.pos = p;
+    } else if (len === s.length) {
+      this.pos += this.buf.write(s, this.pos, len, 'latin1');
     } else {
-      this.pos += this.buf.write(s, this.pos, 'utf8');
+      this.pos += this.buf.write(s, this.pos, len, 'utf8');
     }
   }
 
@@ -181,6 +178,19 @@ function arrayBodySize(items: OtelValue[]): number {
   return n;
 }
 
+/** A length-delimited AnyValue: its size, then the value; a string's UTF-8 length is computed once. */
+function writeSizedValue(w: Writer, v: OtelValue): void {
+  if (typeof v === 'string') {
+    const n = utf8Length(v);
+    w.varint(1 + varintSize(n) + n);
+    w.varint(TAG(1, LEN));
+    w.utf8(v, n);
+  } else {
+    w.varint(valueSize(v));
+    writeValue(w, v);
+  }
+}
+
 function writeValue(w: Writer, v: OtelValue | undefined): void {
   if (typeof v === 'string') w.string(TAG(1, LEN), v);
   else if (typeof v === 'boolean') {
@@ -199,8 +209,7 @@ function writeValue(w: Writer, v: OtelValue | undefined): void {
     w.varint(arrayBodySize(v as OtelValue[]));
     for (const x of v as OtelValue[]) {
       w.varint(TAG(1, LEN));
-      w.varint(valueSize(x));
-      writeValue(w, x);
+      writeSizedValue(w, x);
     }
   }
 }
@@ -272,8 +281,7 @@ export class OtlpLogsEncoder {
     w.varint(e.key.length + 1 + varintSize(vs) + vs);
     w.bytes(e.key);
     w.varint(TAG(2, LEN));
-    w.varint(vs);
-    writeValue(w, v);
+    writeSizedValue(w, v);
   }
 
   /** Repeated KeyValue fields. */
@@ -345,10 +353,8 @@ export class OtlpLogsEncoder {
     }
     if (r.severityText) w.string(TAG(3, LEN), r.severityText);
     if (r.body !== undefined) {
-      const b = r.body as OtelValue;
       w.varint(TAG(5, LEN));
-      w.varint(valueSize(b));
-      writeValue(w, b);
+      writeSizedValue(w, r.body as OtelValue);
     }
     const source = auditSourceOf(r);
     if (source?.processPart) {
