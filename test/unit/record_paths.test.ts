@@ -41,7 +41,8 @@ class EncodingExporter extends PayloadExporter implements QueueingExporter {
         return { length, payload: encoder.take(length) };
       },
       export: (batch, done) => {
-        this.payloads.push(batch.payload);
+        // the bytes are the encoder's until its next take
+        this.payloads.push(Buffer.from(batch.payload));
         done({ code: ExportResultCode.SUCCESS });
       },
     };

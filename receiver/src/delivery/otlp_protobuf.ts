@@ -254,6 +254,8 @@ export class OtlpLogsEncoder {
   private ends: number[] = [];
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
+  /** the last request taken */
+  private request = new Writer(PENDING_BYTES);
   private readonly keyCache = new Map<string, KeyEntry>();
   private readonly parts = new WeakMap<object, Buffer>();
   private readonly partWriter = new Writer(4096);
@@ -399,7 +401,11 @@ export class OtlpLogsEncoder {
     return this.ends.length;
   }
 
-  /** One ExportLogsServiceRequest of the oldest `count` pending records, which leave the pending body. */
+  /**
+   * One ExportLogsServiceRequest of the oldest `count` pending records, which
+   * leave the pending body. The bytes are the encoder's own: valid until the
+   * next take, which is as long as a delivery queue retries its batch.
+   */
   take(count: number): Buffer {
     const n = Math.min(count, this.ends.length);
     if (n === 0) return Buffer.alloc(0);
@@ -407,7 +413,11 @@ export class OtlpLogsEncoder {
     const end = this.ends[n - 1];
     const scopeLogs = this.pendingScope!.length + end;
     const resourceLogs = this.pendingResource!.length + 1 + varintSize(scopeLogs) + scopeLogs;
-    const out = new Writer(resourceLogs + 16);
+    const size = resourceLogs + 16;
+    // grown for a larger request before: kept while requests need half of it
+    if (this.request.buf.length > PENDING_BYTES && this.request.buf.length > 2 * size) this.request = new Writer(Math.max(PENDING_BYTES, size));
+    const out = this.request;
+    out.reset();
     out.varint(TAG(1, LEN));
     out.varint(resourceLogs);
     out.bytes(this.pendingResource!);
@@ -432,6 +442,6 @@ export class OtlpLogsEncoder {
   encode(records: ReadableLogRecord[]): Buffer {
     if (this.ends.length) throw new Error('records are pending: take them first');
     for (const r of records) this.append(r);
-    return this.take(records.length);
+    return Buffer.from(this.take(records.length));
   }
 }
