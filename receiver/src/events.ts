@@ -1,35 +1,36 @@
 // Decoded kernel events: the typed form every later stage works on.
 
+/** Immutable: the decoder hands one object to every record of a thread whose context did not change. */
 export interface ProcInfo {
-  pid: number;
-  tid: number;
-  ppid: number;
-  sid: number;
-  uid: number;
-  euid: number;
-  suid: number;
-  gid: number;
-  egid: number;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ppid: number;
+  readonly sid: number;
+  readonly uid: number;
+  readonly euid: number;
+  readonly suid: number;
+  readonly gid: number;
+  readonly egid: number;
   /** loginuid; undefined when the kernel reports it unset */
-  auid: number | undefined;
-  netns: number;
+  readonly auid: number | undefined;
+  readonly netns: number;
   /** identity of the running binary */
-  exeDev: number;
-  exeIno: bigint;
-  cgroupId: bigint;
+  readonly exeDev: number;
+  readonly exeIno: bigint;
+  readonly cgroupId: bigint;
   /** the memory controller's cgroup v1 id (kernfs id, low 32 bits); 0 when not read (cgroup v2 only) */
-  cgroupV1Id: number;
-  comm: string;
+  readonly cgroupV1Id: number;
+  readonly comm: string;
   /** kernel tty name ("pts3"), "" without a controlling tty */
-  tty: string;
+  readonly tty: string;
   /** the process's start (CLOCK_BOOTTIME ns) and its program run: (pid, startNs, execId) is one program */
-  startNs: bigint;
-  execId: bigint;
+  readonly startNs: bigint;
+  readonly execId: bigint;
   /** the parent as it was when it forked this process */
-  parentStartNs: bigint;
-  parentExecId: bigint;
+  readonly parentStartNs: bigint;
+  readonly parentExecId: bigint;
   /** audit session (auditd's "ses"); undefined when unset */
-  sessionId: number | undefined;
+  readonly sessionId: number | undefined;
 }
 
 interface Base {

@@ -24,6 +24,26 @@ describe('decodeBatch', () => {
     });
   });
 
+  it("shares one process context between a thread's records only while every byte of it is the same", () => {
+    const a = { ...SAMPLE_PROC, tid: 77_001 };
+    const { out } = decode([
+      exitRecord(1n, 0, a),
+      exitRecord(2n, 0, a),
+      // the same slot of the decoder's table (tid modulo its size), another thread
+      exitRecord(3n, 0, { ...a, tid: 77_001 + 256, euid: 0 }),
+      exitRecord(4n, 0, { ...a, euid: 0 }),
+      exitRecord(5n, 0, { ...a, euid: 0 }),
+      exitRecord(6n, 0, { ...a, euid: 0, comm: 'curl2' }),
+    ]);
+    const procs = out.map((e) => (e as ExitEvent).proc);
+    expect(procs[1]).toBe(procs[0]);
+    expect(procs[2]).toEqual({ ...a, tid: 77_001 + 256, euid: 0 });
+    expect(procs[3]).not.toBe(procs[0]);
+    expect(procs[3]).toEqual({ ...a, euid: 0 });
+    expect(procs[4]).toBe(procs[3]);
+    expect(procs[5]).toEqual({ ...a, euid: 0, comm: 'curl2' });
+  });
+
   it('keeps empty arguments and flags truncation', () => {
     const { out } = decode([
       execRecord({ ktimeNs: 1n, exe: '/bin/x', argv: ['x', '', 'y'], flags: Flags.FLAG_ARGS_TRUNCATED | Flags.FLAG_EXE_TRUNCATED }),

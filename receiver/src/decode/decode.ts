@@ -32,7 +32,28 @@ export function u64(buf: Buffer, at: number): bigint {
   return hi < 0x200000 ? BigInt(hi * 0x1_0000_0000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/**
+ * The last process context decoded per thread (by tid, in a small direct-mapped
+ * table), with its raw bytes: a thread's records in a row usually carry the
+ * same context, and then share one immutable ProcInfo instead of decoding
+ * 22 fields and six u64s again.
+ */
+const PROC_SLOTS = 256;
+const procBytes = Buffer.alloc(PROC_SLOTS * PROC_CTX.size);
+const procSlots: (ProcInfo | undefined)[] = new Array(PROC_SLOTS).fill(undefined);
+
 function decodeProc(buf: Buffer, at: number): ProcInfo {
+  const slot = buf.readUInt32LE(at + P.tid) % PROC_SLOTS;
+  const known = procSlots[slot];
+  const from = slot * PROC_CTX.size;
+  if (known && buf.compare(procBytes, from, from + PROC_CTX.size, at, at + PROC_CTX.size) === 0) return known;
+  const proc = readProc(buf, at);
+  buf.copy(procBytes, from, at, at + PROC_CTX.size);
+  procSlots[slot] = proc;
+  return proc;
+}
+
+function readProc(buf: Buffer, at: number): ProcInfo {
   const auid = buf.readUInt32LE(at + P.auid);
   const session = buf.readUInt32LE(at + P.sessionid);
   return {

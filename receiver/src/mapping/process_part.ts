@@ -31,7 +31,7 @@ export class ProcessParts {
   /** The shared part for this process state; `build` runs only when it changed. Never modify the result. */
   of(proc: ProcInfo, exePath: string | undefined, build: () => Attributes): Readonly<Attributes> {
     const known = this.parts.get(proc.pid);
-    if (known && known.exePath === exePath && sameState(known.proc, proc)) return known.attributes;
+    if (known && known.exePath === exePath && (known.proc === proc || sameState(known.proc, proc))) return known.attributes;
     const attributes = Object.freeze(build());
     this.parts.set(proc.pid, { proc, exePath, attributes });
     return attributes;
