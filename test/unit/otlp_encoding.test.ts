@@ -106,6 +106,14 @@ describe('the direct protobuf encoder', () => {
     expect((enc as unknown as { pending: { buf: Buffer } }).pending.buf.length).toBe(1 << 20);
     expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
   });
+  it('writes timestamps exactly, as the SDK serializer does, across 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
+    const base = records[1];
+    const times: [number, number][] = [[0, 0], [0, 999_999_999], [4, 294_967_295], [4, 294_967_296], [1_763_000_000, 123_456_789], [4_102_444_800, 999_999_999], [9_007_199, 254_740_993], [18_446_744_073, 709_551_615]];
+    const batch = times.map((t) => ({ ...base, attributes: base.attributes, hrTime: t, hrTimeObserved: t }));
+    const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
+    expect(direct).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
+    expect(direct.map((l) => l.timeUnixNano)).toEqual(times.map(([s, ns]) => BigInt(s) * 1_000_000_000n + BigInt(ns)));
+  });
   it('is reusable across batches', () => {
     const enc = new OtlpLogsEncoder();
     const a = enc.encode(records);

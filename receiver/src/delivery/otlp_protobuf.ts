@@ -54,10 +54,16 @@ class Writer {
     this.buf[this.pos++] = Number(x);
   }
 
-  fixed64(hi: number, lo: number): void {
+  /** seconds * 1e9 + nanos as a fixed64, exactly, without BigInt or an intermediate pair */
+  time(t: HrTime): void {
+    // split seconds into 16-bit limbs so every product stays below 2^53
+    const sHi = Math.floor(t[0] / 65536);
+    const low = (t[0] % 65536) * 1e9 + t[1]; // < 2^46
+    const mid = sHi * 1e9; // < 2^46 for any date before the year 10^7; scaled by 2^16 below
+    const lo = low + (mid % 65536) * 65536; // plus bits 16..31 of mid * 2^16
     this.ensure(8);
-    this.buf.writeUInt32LE(lo >>> 0, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
+    this.buf.writeUInt32LE(lo % TWO32, this.pos);
+    this.buf.writeUInt32LE((Math.floor(mid / 65536) + Math.floor(lo / TWO32)) >>> 0, this.pos + 4);
     this.pos += 8;
   }
 
@@ -131,19 +137,6 @@ const VARINT = 0;
 const I64 = 1;
 
 const TWO32 = 0x1_0000_0000;
-
-/** seconds * 1e9 + nanos as a 64-bit integer in 32-bit halves, exactly, without BigInt. */
-function hrParts(t: HrTime): [number, number] {
-  // split seconds into 16-bit limbs so every product stays below 2^53
-  const sHi = Math.floor(t[0] / 65536);
-  const sLo = t[0] % 65536;
-  const low = sLo * 1e9 + t[1]; // < 2^46
-  const mid = sHi * 1e9; // < 2^46 for any date before the year 10^7; scaled by 2^16 below
-  const midLo = (mid % 65536) * 65536; // bits 16..31 of mid * 2^16
-  const lo = low + midLo;
-  const carry = Math.floor(lo / TWO32);
-  return [Math.floor(mid / 65536) + carry, lo % TWO32];
-}
 
 function varintSize(v: number): number {
   let n = 1;
@@ -346,9 +339,8 @@ export class OtlpLogsEncoder {
   }
 
   private logRecord(w: Writer, r: ReadableLogRecord): void {
-    const [th, tl] = hrParts(r.hrTime);
     w.varint(TAG(1, I64));
-    w.fixed64(th, tl);
+    w.time(r.hrTime);
     if (r.severityNumber) {
       w.varint(TAG(2, VARINT));
       w.varint(r.severityNumber);
@@ -369,9 +361,8 @@ export class OtlpLogsEncoder {
       w.varint(TAG(7, VARINT));
       w.varint(r.droppedAttributesCount);
     }
-    const [oh, ol] = hrParts(r.hrTimeObserved);
     w.varint(TAG(11, I64));
-    w.fixed64(oh, ol);
+    w.time(r.hrTimeObserved);
     if (r.eventName) w.string(TAG(12, LEN), r.eventName);
   }
 
