@@ -56,6 +56,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   std::vector<uint8_t>* SpareBatch();
   void Recycle(std::vector<uint8_t>* batch);
   void Teardown();
+  Napi::Value BatchView(Napi::Env env, const std::vector<uint8_t>& batch);
   static int OnRecord(void* ctx, void* data, size_t len);
   static void CleanupHook(void* arg);
 
@@ -81,4 +82,5 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   size_t max_batch_bytes_ = 1 << 20;
   std::vector<uint8_t>* batch_ = nullptr;
   std::vector<std::vector<uint8_t>*> spare_;  // batches JS has copied, for the drain thread to refill
+  Napi::Reference<Napi::ArrayBuffer> js_batch_;  // JS thread only: where every batch is copied for JS
 };

@@ -51,7 +51,8 @@ export interface NativeStartOptions {
 }
 
 /** err is set once, with done, when draining failed. */
-export type NativeBatchCallback = (err: NativeError | null, batch: Buffer | undefined, done: boolean) => void;
+/** The batch's bytes are the addon's and valid only during the call: the next batch is copied over them. */
+export type NativeBatchCallback = (err: NativeError | null, batch: Uint8Array | undefined, done: boolean) => void;
 
 export interface NativeSensor {
   attachments(): NativeAttachment[];

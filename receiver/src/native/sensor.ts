@@ -80,6 +80,7 @@ export function summariseCounters(perCpu: number[][]): KernelCounters {
   };
 }
 
+/** Reads the batch before it returns: its bytes are reused for the next batch. The promise holds draining back. */
 export type BatchHandler = (batch: Buffer) => void | Promise<void>;
 
 export class Sensor {
@@ -107,7 +108,7 @@ export class Sensor {
         if (batch && batch.length > 0) {
           let pending: void | Promise<void> = undefined;
           try {
-            pending = onBatch(batch);
+            pending = onBatch(Buffer.from(batch.buffer, batch.byteOffset, batch.length));
           } catch (e) {
             onError(e as Error);
           }
