@@ -5,6 +5,7 @@ import {
   ARGS_LEN, COMM_LEN, EVENT_HEADER, EXE_LEN, EXEC_EVENT, EXIT_EVENT, EventType, FRAME_HEADER,
   Flags, Direction, FOLD_END_EVENT, FOLD_KEY, FOLD_VALUE, IPSET_EVENT, IPSET_MSG_LEN, PROC_CTX, TCP_EVENT, TcpFlags, TTY_LEN, UDP_EVENT,
 } from './layout';
+import { ownCopy } from '../own_copy';
 import { bytesToText, cString } from './text';
 
 const AF_INET = 2;
@@ -186,7 +187,7 @@ const UDP_KINDS: Record<number, UdpKind> = {
 };
 
 function foldKeyAt(buf: Buffer, at: number): Buffer {
-  return Buffer.from(buf.subarray(at, at + FOLD_KEY.size));
+  return ownCopy(buf.subarray(at, at + FOLD_KEY.size));
 }
 
 function isZero(buf: Buffer, at: number, len: number): boolean {

@@ -7,6 +7,7 @@
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { auditSourceOf } from '../mapping/readable';
+import { ownCopy } from '../own_copy';
 
 function utf8Length(s: string): number {
   if (s.length > 64) return Buffer.byteLength(s);
@@ -127,7 +128,7 @@ class Writer {
   }
 
   take(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    return ownCopy(this.buf.subarray(0, this.pos));
   }
 }
 
@@ -298,7 +299,7 @@ export class OtlpLogsEncoder {
       // arrays compare by identity and never repeat; a key that changes more than once in four records keeps no copy
       e.last = typeof v === 'object' ? undefined : v;
       e.tag = tag;
-      e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? Buffer.from(w.buf.subarray(start, w.pos)) : undefined;
+      e.encoded = e.last !== undefined && e.repeats * 4 >= e.changes ? ownCopy(w.buf.subarray(start, w.pos)) : undefined;
     }
   }
 
@@ -312,7 +313,7 @@ export class OtlpLogsEncoder {
         const v = part[k] as OtelValue | undefined;
         if (v !== undefined && v !== null) this.keyValue(w, TAG(6, LEN), this.key(k), v);
       }
-      bytes = Buffer.from(w.buf.subarray(0, w.pos));
+      bytes = ownCopy(w.buf.subarray(0, w.pos));
       this.parts.set(part, bytes);
     }
     return bytes;
