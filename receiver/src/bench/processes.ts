@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 
 export interface Child {
   proc: ChildProcess;
-  line(): Promise<Record<string, number>>;
+  /** the next line of its stdout, parsed as JSON */
+  line<T = Record<string, number>>(): Promise<T>;
   exited: Promise<number | null>;
   stderr(): string;
 }
@@ -26,11 +27,11 @@ export function start(argv: string[]): Child {
     proc,
     exited: new Promise((r) => proc.on('exit', (c) => r(c))),
     stderr: () => err,
-    line: () =>
-      new Promise((resolve) => {
+    line: <T>() =>
+      new Promise<T>((resolve) => {
         const l = lines.shift();
-        if (l !== undefined) resolve(JSON.parse(l));
-        else waiting.push((x) => resolve(JSON.parse(x)));
+        if (l !== undefined) resolve(JSON.parse(l) as T);
+        else waiting.push((x) => resolve(JSON.parse(x) as T));
       }),
   };
 }
