@@ -59,7 +59,8 @@ export async function startReceiver(collectorUrl: string, extraYaml: string[] = 
   const child = start([bpfauditCommand(), 'run', '--config', config]);
   // its config and spool go with it
   void child.exited.then(() => rmSync(dir, { recursive: true, force: true }));
-  await until(() => child.stderr().includes('running'), 30_000, 'the receiver to start');
+  // not the privilege drop's "now running as nobody": signals are handled only from this line on
+  await until(() => /^bpfaudit: running \(/m.test(child.stderr()), 30_000, 'the receiver to start');
   return child;
 }
 

@@ -150,10 +150,7 @@ function varintSize(v: number): number {
 
 /** Bytes of an AnyValue message body; strings' byte lengths are computed here once. */
 function valueSize(v: OtelValue | undefined): number {
-  if (typeof v === 'string') {
-    const n = utf8Length(v);
-    return 1 + varintSize(n) + n;
-  }
+  if (typeof v === 'string') return stringValueSize(utf8Length(v));
   if (typeof v === 'boolean') return 2;
   if (typeof v === 'number') return Number.isInteger(v) ? 1 + (v >= 0 ? varintSize(v) : 10) : 9;
   if (Array.isArray(v)) {
@@ -172,22 +169,24 @@ function arrayBodySize(items: OtelValue[]): number {
   return n;
 }
 
-/** A length-delimited AnyValue: its size, then the value; a string's UTF-8 length is computed once. */
-function writeSizedValue(w: Writer, v: OtelValue): void {
-  if (typeof v === 'string') {
-    const n = utf8Length(v);
-    w.varint(1 + varintSize(n) + n);
-    w.varint(TAG(1, LEN));
-    w.utf8(v, n);
-  } else {
-    w.varint(valueSize(v));
-    writeValue(w, v);
-  }
+/** AnyValue's body for a string of this many UTF-8 bytes */
+function stringValueSize(n: number): number {
+  return 1 + varintSize(n) + n;
 }
 
-function writeValue(w: Writer, v: OtelValue | undefined): void {
-  if (typeof v === 'string') w.string(TAG(1, LEN), v);
-  else if (typeof v === 'boolean') {
+/** A length-delimited AnyValue: its size, then the value; a string's UTF-8 length is computed once. */
+function writeSizedValue(w: Writer, v: OtelValue): void {
+  const n = typeof v === 'string' ? utf8Length(v) : 0;
+  w.varint(typeof v === 'string' ? stringValueSize(n) : valueSize(v));
+  writeValue(w, v, n);
+}
+
+/** An AnyValue; for a string, `n` is its UTF-8 length, computed once by the caller. */
+function writeValue(w: Writer, v: OtelValue | undefined, n: number): void {
+  if (typeof v === 'string') {
+    w.varint(TAG(1, LEN));
+    w.utf8(v, n);
+  } else if (typeof v === 'boolean') {
     w.varint(TAG(2, VARINT));
     w.varint(v ? 1 : 0);
   } else if (typeof v === 'number') {
@@ -272,12 +271,14 @@ export class OtlpLogsEncoder {
 
   /** One KeyValue field, sizes computed first so nothing is copied twice. */
   private keyValue(w: Writer, tag: number, e: KeyEntry, v: OtelValue): void {
-    const vs = valueSize(v);
+    const n = typeof v === 'string' ? utf8Length(v) : 0;
+    const vs = typeof v === 'string' ? stringValueSize(n) : valueSize(v);
     w.varint(tag);
     w.varint(e.key.length + 1 + varintSize(vs) + vs);
     w.bytes(e.key);
     w.varint(TAG(2, LEN));
-    writeSizedValue(w, v);
+    w.varint(vs);
+    writeValue(w, v, n);
   }
 
   /** Repeated KeyValue fields. */
