@@ -95,6 +95,22 @@ describe('the direct protobuf encoder', () => {
     expect([...first, ...rest]).toEqual(decodeProtobuf(new OtlpLogsEncoder().encode(batch)));
     expect(rest.map((l) => l.attributes['server.port'])).toEqual([83, 84, 85, 86]);
   });
+  it('leaves nothing of a record that failed half-written in the next request', () => {
+    const [a, b] = Array.from({ length: 2 }, (_, i) => readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i) }, testContext())));
+    const broken = {
+      ...a,
+      attributes: a.attributes,
+      get hrTimeObserved(): [number, number] {
+        throw new Error('no time');
+      },
+    };
+    const enc = new OtlpLogsEncoder();
+    enc.append(a);
+    expect(() => enc.append(broken)).toThrow('no time');
+    enc.append(b);
+    expect(enc.pendingCount).toBe(2);
+    expect(decodeProtobuf(enc.take(2))).toEqual(decodeProtobuf(new OtlpLogsEncoder().encode([a, b])));
+  });
   it('keeps one resource per pending body, and is small again after a burst', () => {
     const enc = new OtlpLogsEncoder();
     const small = readable(eventToLogRecord(close, testContext()));

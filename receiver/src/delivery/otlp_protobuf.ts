@@ -382,10 +382,17 @@ export class OtlpLogsEncoder {
     this.pendingResource = resource;
     this.pendingScope = scope;
     const body = this.pending;
-    body.varint(TAG(2, LEN));
-    const start = body.beginLength();
-    this.logRecord(body, r);
-    body.endLength(start);
+    const mark = body.pos;
+    try {
+      body.varint(TAG(2, LEN));
+      const start = body.beginLength();
+      this.logRecord(body, r);
+      body.endLength(start);
+    } catch (e) {
+      // a record that failed half-written leaves nothing behind for the next request
+      body.pos = mark;
+      throw e;
+    }
     this.ends.push(body.pos);
   }
 
