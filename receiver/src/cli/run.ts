@@ -99,7 +99,6 @@ export async function run(configPath: string | undefined): Promise<number> {
     }
     process.stderr.write(`bpfaudit: probes attached; now running as ${user.name} (uid ${user.uid}) without capabilities\n`);
   }
-  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGUSR1 reopens files, SIGINT or SIGTERM stops\n`);
   const onHangup = () => {
     reloads = reloads.then(() => reload(receiver, configPath));
   };
@@ -107,10 +106,13 @@ export async function run(configPath: string | undefined): Promise<number> {
   let reloads = Promise.resolve();
   process.on('SIGHUP', onHangup);
   process.on('SIGUSR1', onReopen);
-  await new Promise<void>((resolve) => {
+  const stopping = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // said only once every signal it names is handled: whoever reads the line may send one at once
+  process.stderr.write(`bpfaudit: running (${configPath ?? 'embedded default config'}); SIGHUP reloads, SIGUSR1 reopens files, SIGINT or SIGTERM stops\n`);
+  await stopping;
   process.off('SIGHUP', onHangup);
   process.off('SIGUSR1', onReopen);
   await reloads;
