@@ -315,7 +315,7 @@ std::vector<uint8_t>* Sensor::SpareBatch() {
     }
   }
   auto* b = new std::vector<uint8_t>();
-  b->reserve(max_batch_bytes_ + 8192);
+  b->reserve(BatchCapacity());
   return b;
 }
 
@@ -335,7 +335,7 @@ void Sensor::Recycle(std::vector<uint8_t>* batch) {
  */
 Napi::Value Sensor::BatchView(Napi::Env env, const std::vector<uint8_t>& batch) {
   if (js_batch_.IsEmpty() || js_batch_.Value().ByteLength() < batch.size()) {
-    js_batch_ = Napi::Persistent(Napi::ArrayBuffer::New(env, std::max(batch.size(), max_batch_bytes_ + 8192)));
+    js_batch_ = Napi::Persistent(Napi::ArrayBuffer::New(env, std::max(batch.size(), BatchCapacity())));
   }
   Napi::ArrayBuffer ab = js_batch_.Value();
   if (!batch.empty()) memcpy(ab.Data(), batch.data(), batch.size());

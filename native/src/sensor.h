@@ -57,6 +57,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   void Recycle(std::vector<uint8_t>* batch);
   void Teardown();
   Napi::Value BatchView(Napi::Env env, const std::vector<uint8_t>& batch);
+  // a full batch may run past max_batch_bytes_ by its last record
+  size_t BatchCapacity() const { return max_batch_bytes_ + 8192; }
   static int OnRecord(void* ctx, void* data, size_t len);
   static void CleanupHook(void* arg);
 

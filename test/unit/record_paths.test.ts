@@ -10,6 +10,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import { DEFAULT_CONFIG } from '../../receiver/src/config/defaults';
 import { EventType, TcpFlags, Flags } from '../../receiver/src/decode/layout';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../../receiver/src/decode/encode';
+import { EncodedQueue } from '../../receiver/src/delivery/encoded_queue';
 import { OtlpLogsEncoder } from '../../receiver/src/delivery/otlp_protobuf';
 import type { QueueingExporter, RecordQueue } from '../../receiver/src/delivery/record_queue';
 import { formatRfc3339Ns } from '../../receiver/src/enrich/clock';
@@ -29,23 +30,12 @@ class PayloadExporter implements LogRecordExporter {
 
 /** As the OTLP exporter's direct encoder queues: each record encoded when it is queued. */
 class EncodingExporter extends PayloadExporter implements QueueingExporter {
-  createQueue(): RecordQueue<{ length: number; payload: Buffer }> {
-    const encoder = new OtlpLogsEncoder();
-    return {
-      get length() {
-        return encoder.pendingCount;
-      },
-      push: (r) => encoder.append(r),
-      take: (max) => {
-        const length = Math.min(max, encoder.pendingCount);
-        return { length, payload: encoder.take(length) };
-      },
-      export: (batch, done) => {
-        // the bytes are the encoder's until its next take
-        this.payloads.push(Buffer.from(batch.payload));
-        done({ code: ExportResultCode.SUCCESS });
-      },
-    };
+  createQueue(): RecordQueue {
+    // the bytes are the encoder's until its next take
+    return new EncodedQueue(new OtlpLogsEncoder(), (payload, _records, done) => {
+      this.payloads.push(Buffer.from(payload));
+      done({ code: ExportResultCode.SUCCESS });
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { encodingOf, gzipPayload, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
 import { OtlpLogsEncoder } from './otlp_protobuf';
+import { EncodedQueue } from './encoded_queue';
 import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
 import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
 import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
@@ -23,36 +24,6 @@ export interface SpoolingOtlpOptions extends OtlpClientOptions {
 
 export interface OtlpDeliveryStats extends SenderStats {
   spool: SpoolStats;
-}
-
-interface EncodedBatch {
-  readonly length: number;
-  readonly payload: Buffer;
-}
-
-/** Queued records as the direct encoder's pending body: each record is encoded when it is queued. */
-class EncodedQueue implements RecordQueue<EncodedBatch> {
-  constructor(
-    private readonly encoder: OtlpLogsEncoder,
-    private readonly spool: (payload: Buffer, records: number, done: (result: ExportResult) => void) => void,
-  ) {}
-
-  get length(): number {
-    return this.encoder.pendingCount;
-  }
-
-  push(record: ReadableLogRecord): void {
-    this.encoder.append(record);
-  }
-
-  take(max: number): EncodedBatch {
-    const length = Math.min(max, this.encoder.pendingCount);
-    return { length, payload: this.encoder.take(length) };
-  }
-
-  export(batch: EncodedBatch, done: (result: ExportResult) => void): void {
-    this.spool(batch.payload, batch.length, done);
-  }
 }
 
 export class SpoolingOtlpExporter implements QueueingExporter {
