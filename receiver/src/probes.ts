@@ -6,7 +6,7 @@ import { kernelHasTracepoint } from './kernel_btf';
 import type { NativeObjectSpec } from './native/native';
 import { bpfObjectPath } from './paths';
 
-export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries' | 'ring_buffer_bytes'>): NativeObjectSpec[] {
+export function probeObjects(probes: Config['probes'], limits: Pick<Config['limits'], 'fold_entries' | 'ring_buffer_bytes' | 'socket_owner_slots'>): NativeObjectSpec[] {
   const objects: NativeObjectSpec[] = [];
   const { exec, tcp, udp, ipset, inbound } = probes;
 
@@ -31,7 +31,8 @@ export function probeObjects(probes: Config['probes'], limits: Pick<Config['limi
       name: 'tcp',
       path: bpfObjectPath('tcp'),
       programs: tcpPrograms,
-      rodata: { emit_connect: tcp.connect, emit_accept: tcp.accept, emit_close: tcp.close },
+      rodata: { emit_connect: tcp.connect, emit_accept: tcp.accept, emit_close: tcp.close, owner_slot_mask: limits.socket_owner_slots - 1 },
+      maxEntries: { owner_slots: limits.socket_owner_slots },
     });
   }
   const udpPrograms: string[] = [];

@@ -190,3 +190,48 @@ describeKernel('TCP connections older than the sensor', () => {
     }
   });
 });
+
+describeKernel('TCP owners beyond the owner slots', () => {
+  it('sockets whose slot another socket holds keep their owners in the fallback table: every record names its process', async () => {
+    // one slot, held by a connection that stays open: every socket after it (clients, accepted ones) falls back
+    const run = new CapturedRun((c) => {
+      c.dedup.kinds = [];
+      c.limits.socket_owner_slots = 1;
+    });
+    const holder = startPython('tcp_close_orders.py', ['127.0.0.1', 'held', '5', '7']);
+    const sink = startNode('tcp_peer.js', ['sink', '127.0.0.1']);
+    try {
+      const held = await holder.next();
+      expect((await holder.next()).holding).toBe(true);
+      const { port } = await sink.next();
+      const clients = [0, 1, 2].map(() => startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1000']));
+      const localPorts = await Promise.all(clients.map(async (c) => (await c.next()).localPort as number));
+      for (const c of clients) {
+        expect((await c.next()).received).toBe(0);
+        expect(await c.exited).toBe(0);
+      }
+      holder.child.kill('SIGUSR1');
+      expect(await holder.exited).toBe(0);
+      const ends = [
+        ...clients.map((client, i) => ({ client: client.pid, server: sink.pid, clientPort: localPorts[i], serverPort: port, sent: 1000, answered: 0 })),
+        { client: holder.pid, server: holder.pid, clientPort: held.clientPort as number, serverPort: held.serverPort as number, sent: 5, answered: 7 },
+      ];
+      for (const e of ends) {
+        const tuple = (a: Attrs) => a['server.port'] === e.serverPort && a['client.port'] === e.clientPort;
+        const [connect] = await run.waitFor('network.tcp.connect', tuple);
+        const [accept] = await run.waitFor('network.tcp.accept', tuple);
+        const closes = await run.waitFor('network.tcp.close', tuple, 2);
+        expect(connect.attributes).toMatchObject({ 'process.pid': e.client, 'network.local.port': e.clientPort });
+        expect(accept.attributes).toMatchObject({ 'process.pid': e.server, 'network.local.port': e.serverPort });
+        const byLocalPort = Object.fromEntries(closes.map((c) => [c.attributes['network.local.port'] as number, c.attributes]));
+        expect(byLocalPort[e.clientPort]).toMatchObject({ 'process.pid': e.client, 'bpfaudit.connection.bytes_sent': e.sent, 'bpfaudit.connection.bytes_received': e.answered });
+        expect(byLocalPort[e.serverPort]).toMatchObject({ 'process.pid': e.server, 'bpfaudit.connection.bytes_sent': e.answered, 'bpfaudit.connection.bytes_received': e.sent });
+        for (const c of closes) expect(c.attributes['bpfaudit.connection.duration_ms']).toBeGreaterThan(0);
+      }
+      expect(run.receiver.statistics().kernel.ownerMissing).toMatchObject({ tcp_connect: 0, tcp_accept: 0, tcp_close: 0 });
+    } finally {
+      sink.child.kill();
+      await run.stop();
+    }
+  });
+});

@@ -41,6 +41,7 @@ export const DEFAULT_CONFIG: Config = {
     flush_interval_ms: 500,
     idle_flush_ms: 200,
     fold_entries: 65536,
+    socket_owner_slots: 65536,
     stats_interval_ms: 60_000,
     shutdown_timeout_ms: 10_000,
     record_path: 'direct',

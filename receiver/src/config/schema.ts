@@ -209,6 +209,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         flush_interval_ms: int(1, 600_000),
         idle_flush_ms: int(1, 600_000),
         fold_entries: int(16, 1 << 22),
+        socket_owner_slots: int(1, 1 << 22, true),
         stats_interval_ms: int(100, 86_400_000),
         shutdown_timeout_ms: int(0, 600_000),
         record_path: { kind: 'string', enum: ['sdk', 'direct'] },

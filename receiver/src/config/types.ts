@@ -122,6 +122,11 @@ export interface Config {
     idle_flush_ms: number;
     /** entries of the kernel's fold table (LRU): UDP flows and the redundancy cache */
     fold_entries: number;
+    /**
+     * the kernel's table of TCP socket owners, a slot per socket address
+     * hash; a socket whose slot is taken uses a fallback LRU table
+     */
+    socket_owner_slots: number;
     /** a bpfaudit.stats record every this many ms */
     stats_interval_ms: number;
     /** SIGTERM: how long to keep delivering what is queued and spooled */
