@@ -276,6 +276,9 @@ static __always_inline void on_close(const struct sock *sk, int oldstate)
 
 	/* only this socket's accept changes its word meanwhile, and only in the state bits */
 	if (s && holds(__sync_fetch_and_add(&s->word, 0), key)) {
+		/* read first: once marked, a writing accept may free the slot for another socket */
+		__u64 established = s->o.established_ns;
+
 		held = __sync_fetch_and_or(&s->word, OWNER_CLOSING);
 		if (held == key) {
 			close_owned(sk, oldstate, &s->o);
@@ -284,7 +287,7 @@ static __always_inline void on_close(const struct sock *sk, int oldstate)
 			/* its accept is writing the owner this moment: closed without one; the accept frees the slot */
 			struct sock_owner unknown = {};
 
-			unknown.established_ns = s->o.established_ns;
+			unknown.established_ns = established;
 			unknown.direction = DIRECTION_INBOUND;
 			emit_unowned(EVENT_TCP_CLOSE, sk, &unknown, 0, unknown.established_ns ? 0 : TCP_FLAG_START_UNKNOWN);
 		}
@@ -408,15 +411,24 @@ static __always_inline int on_accept(const struct sock *sk)
 		claim_accepted(o, sk);
 		return 0;
 	}
+	fresh.established_ns = bpf_ktime_get_boot_ns();
+	/*
+	 * Closed before its accept was seen (the state is stored after the
+	 * state tracepoint ran): that close went out without an owner, and an
+	 * owner kept now would outlive the socket.
+	 */
+	if (kernel_view(sk, struct sock)->__sk_common.skc_state == TCP_CLOSE) {
+		claim_accepted(&fresh, sk);
+		return 0;
+	}
 	/* the handshake's end not seen yet (it may run after accept returns), before the probes, or evicted */
 	s = owner_claim(key, OWNER_WRITING, false, &held);
 	if (s) {
-		s->o.established_ns = bpf_ktime_get_boot_ns();
+		s->o.established_ns = fresh.established_ns;
 		claim_accepted(&s->o, sk);
 		accept_written(s, key);
 		return 0;
 	}
-	fresh.established_ns = bpf_ktime_get_boot_ns();
 	claim_accepted(&fresh, sk);
 	bpf_map_update_elem(&sock_owners, &key, &fresh, BPF_ANY);
 	return 0;

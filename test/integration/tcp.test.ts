@@ -113,6 +113,21 @@ describeKernel('TCP probes', () => {
     expect(run.find('network.tcp.accept', (a) => a['server.port'] === serverPort)).toEqual([]);
   });
 
+  it('a connection reset before its accept: the accept names the server, its close (before the accept) has no owner', async () => {
+    const peer = startPython('tcp_close_orders.py', ['127.0.0.1', 'reset_before_accept', '4', '0']);
+    const { clientPort, serverPort } = await peer.next();
+    expect((await peer.next()).done).toBe(true);
+    expect(await peer.exited).toBe(0);
+    const tuple = (a: Attrs) => a['server.port'] === serverPort && a['client.port'] === clientPort;
+    const [accept] = await run.waitFor('network.tcp.accept', tuple);
+    expect(accept.attributes).toMatchObject({ 'process.pid': peer.pid, 'network.local.port': serverPort });
+    const closes = await run.waitFor('network.tcp.close', (a) => a['network.local.port'] === serverPort || a['network.local.port'] === clientPort, 2);
+    const byLocalPort = Object.fromEntries(closes.map((c) => [c.attributes['network.local.port'] as number, c.attributes]));
+    expect(byLocalPort[clientPort]).toMatchObject({ 'process.pid': peer.pid, 'bpfaudit.connection.bytes_sent': 4 });
+    expect(byLocalPort[serverPort]).toMatchObject({ 'bpfaudit.owner.unknown': true, 'bpfaudit.connection.bytes_received': 4 });
+    expect(byLocalPort[serverPort]).not.toHaveProperty('process.pid');
+  });
+
   it('a connect to a closed port is recorded against the client with ECONNREFUSED', async () => {
     const port = await closedPort('127.0.0.1');
     const client = startNode('tcp_peer.js', ['client', '127.0.0.1', String(port), '1']);

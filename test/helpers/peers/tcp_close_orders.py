@@ -10,7 +10,8 @@ half_close (client shutdown(SHUT_WR), server reads to EOF, answers, closes),
 held (both ends wait for SIGUSR1 after the exchange, then close: for a
 sensor started in between), server_unread (the server closes with the client's bytes queued, unread:
 the kernel answers with a reset), never_accepted (the listener is closed
-with the connection still in its queue: no process ever owns that end).
+with the connection still in its queue: no process ever owns that end),
+reset_before_accept (the client resets the connection before the server accepts it).
 Prints {"pid", "clientPort", "serverPort"} once connected and
 {"done": true} when both ends are closed.
 """
@@ -67,6 +68,20 @@ if order == "never_accepted":
     listener.close()
     read_to_eof(client)
     client.close()
+    raise SystemExit(0)
+if order == "reset_before_accept":
+    # the client resets the connection while it waits in the queue; Linux still hands it to accept
+    client_port = client.getsockname()[1]
+    client.sendall(b"c" * client_bytes)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+    time.sleep(0.1)
+    server, _ = listener.accept()
+    listener.close()
+    say(clientPort=client_port, serverPort=server.getsockname()[1])
+    read_to_eof(server)
+    server.close()
+    say(done=True)
     raise SystemExit(0)
 server, _ = listener.accept()
 listener.close()
