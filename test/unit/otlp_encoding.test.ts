@@ -119,8 +119,44 @@ describe('the direct protobuf encoder', () => {
     enc.append(big);
     expect(() => enc.append({ ...records[0], attributes: records[0].attributes, resource: resourceFromAttributes({ 'service.name': 'other' }) })).toThrow(/another resource/);
     expect(decodeProtobuf(enc.take(2)).map((l) => (l.body as string).length)).toEqual([1 << 20, 1 << 20]);
-    expect((enc as unknown as { pending: { buf: Buffer } }).pending.buf.length).toBe(1 << 20);
     expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
+    const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
+    expect([buffers.pending.buf.length, buffers.spare.buf.length]).toEqual([1 << 20, 1 << 20]);
+  });
+  it('leaves the bytes of a request alone while records queue, until the next take', () => {
+    const batch = Array.from({ length: 6 }, (_, i) => readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 80 + i }, testContext())));
+    const enc = new OtlpLogsEncoder();
+    for (const r of batch.slice(0, 3)) enc.append(r);
+    const whole = enc.take(3);
+    const copy = Buffer.from(whole);
+    for (const r of batch.slice(3)) enc.append(r);
+    expect(whole.equals(copy)).toBe(true);
+    const part = enc.take(1);
+    const partCopy = Buffer.from(part);
+    enc.append(batch[0]);
+    expect(part.equals(partCopy)).toBe(true);
+    expect(decodeProtobuf(copy).map((l) => l.attributes['server.port'])).toEqual([80, 81, 82]);
+    expect(decodeProtobuf(part).map((l) => l.attributes['server.port'])).toEqual([83]);
+    expect(decodeProtobuf(enc.take(9)).map((l) => l.attributes['server.port'])).toEqual([84, 85, 80]);
+  });
+  it('takes every record once and in order while records keep coming, as a busy queue does', () => {
+    const enc = new OtlpLogsEncoder();
+    const body = 'x'.repeat(3000);
+    const record = (i: number) => {
+      const r = readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 1 + (i % 60_000) }, testContext()));
+      return { ...r, attributes: r.attributes, body };
+    };
+    const seen: number[] = [];
+    let next = 0;
+    // ~3 KB records against 1 MiB bodies: takes of every size, the rest moved to the spare body many times
+    for (let round = 0; round < 400; round++) {
+      for (let k = (round * 7919) % 97; k > 0; k--) enc.append(record(next++));
+      const request = enc.take((round * 104_729) % 97);
+      if (request.length) seen.push(...decodeProtobuf(request).map((l) => l.attributes['server.port'] as number));
+    }
+    seen.push(...decodeProtobuf(enc.take(1 << 20)).map((l) => l.attributes['server.port'] as number));
+    expect(next).toBeGreaterThan(15_000);
+    expect(seen).toEqual(Array.from({ length: next }, (_, i) => 1 + (i % 60_000)));
   });
   it('writes timestamps exactly, as the SDK serializer does, across 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
     const base = records[1];

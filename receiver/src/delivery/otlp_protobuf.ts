@@ -27,7 +27,7 @@ class Writer {
     this.pos = 0;
   }
 
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
@@ -241,14 +241,38 @@ function sameBytes(a: Buffer, b: Buffer | undefined): boolean {
   return a === b || (b !== undefined && a.equals(b));
 }
 
+/** Room for a request's header: two tags and three lengths of at most five bytes each, with the resource and scope */
+function headRoom(resource: Buffer, scope: Buffer): number {
+  return resource.length + scope.length + 17;
+}
+
+/** ExportLogsServiceRequest.resource_logs up to its records: ResourceLogs and ScopeLogs, each with its length */
+function writeHead(w: Writer, resource: Buffer, scope: Buffer, resourceLogs: number, scopeLogs: number): void {
+  w.varint(TAG(1, LEN));
+  w.varint(resourceLogs);
+  w.bytes(resource);
+  w.varint(TAG(2, LEN));
+  w.varint(scopeLogs);
+  w.bytes(scope);
+}
+
 export class OtlpLogsEncoder {
+  /**
+   * Records are encoded after room for a request's header, and a take writes
+   * the header in place before the records it takes: a request's bytes are
+   * never copied. They are the encoder's until the next take, so later
+   * records go after them, and when the body is all taken (or mostly) the
+   * rest moves to the spare body and the two swap.
+   */
   private pending = new Writer(PENDING_BYTES);
-  /** where each pending record ends in the pending body */
+  private spare = new Writer(PENDING_BYTES);
+  /** where the oldest pending record starts */
+  private first = 0;
+  /** where each record ends in the pending body; those before `taken` are gone */
   private ends: number[] = [];
+  private taken = 0;
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
-  /** the last request taken */
-  private request = new Writer(PENDING_BYTES);
   private readonly keyCache = new Map<string, KeyEntry>();
   private readonly parts = new WeakMap<object, Buffer>();
   private readonly partWriter = new Writer(4096);
@@ -376,12 +400,20 @@ export class OtlpLogsEncoder {
   append(r: ReadableLogRecord): void {
     const resource = this.resource(r);
     const scope = this.scope(r);
-    if (this.ends.length && !(sameBytes(resource, this.pendingResource) && sameBytes(scope, this.pendingScope))) {
+    if (this.pendingCount && !(sameBytes(resource, this.pendingResource) && sameBytes(scope, this.pendingScope))) {
       throw new Error('a record of another resource or scope while records are pending');
     }
     this.pendingResource = resource;
     this.pendingScope = scope;
     const body = this.pending;
+    if (!this.pendingCount) {
+      this.first = headRoom(resource, scope);
+      this.ends = [];
+      this.taken = 0;
+      body.reset();
+      body.ensure(this.first);
+      body.pos = this.first;
+    }
     const mark = body.pos;
     try {
       body.varint(TAG(2, LEN));
@@ -398,7 +430,7 @@ export class OtlpLogsEncoder {
 
   /** records appended and not yet taken */
   get pendingCount(): number {
-    return this.ends.length;
+    return this.ends.length - this.taken;
   }
 
   /**
@@ -407,40 +439,50 @@ export class OtlpLogsEncoder {
    * next take, which is as long as a delivery queue retries its batch.
    */
   take(count: number): Buffer {
-    const n = Math.min(count, this.ends.length);
+    const n = Math.min(count, this.pendingCount);
     if (n === 0) return Buffer.alloc(0);
     const body = this.pending;
-    const end = this.ends[n - 1];
-    const scopeLogs = this.pendingScope!.length + end;
-    const resourceLogs = this.pendingResource!.length + 1 + varintSize(scopeLogs) + scopeLogs;
-    const size = resourceLogs + 16;
-    // grown for a larger request before: kept while requests need half of it
-    if (this.request.buf.length > PENDING_BYTES && this.request.buf.length > 2 * size) this.request = new Writer(Math.max(PENDING_BYTES, size));
-    const out = this.request;
-    out.reset();
-    out.varint(TAG(1, LEN));
-    out.varint(resourceLogs);
-    out.bytes(this.pendingResource!);
-    out.varint(TAG(2, LEN));
-    out.varint(scopeLogs);
-    out.bytes(this.pendingScope!);
-    out.bytes(body.buf.subarray(0, end));
-    if (n < this.ends.length) {
-      body.buf.copyWithin(0, end, body.pos);
-      body.pos -= end;
-      this.ends = this.ends.slice(n).map((e) => e - end);
-    } else {
-      // a burst grew the body: its memory goes back once the burst is sent
-      if (body.buf.length > PENDING_BYTES) this.pending = new Writer(PENDING_BYTES);
-      else body.reset();
-      this.ends = [];
+    const start = this.first;
+    const end = this.ends[this.taken + n - 1];
+    const resource = this.pendingResource!;
+    const scope = this.pendingScope!;
+    const scopeLogs = scope.length + end - start;
+    const resourceLogs = resource.length + 1 + varintSize(scopeLogs) + scopeLogs;
+    const head = 1 + varintSize(resourceLogs) + resource.length + 1 + varintSize(scopeLogs) + scope.length;
+    // before `start` lies the head room or records taken before: free from this take on
+    const after = body.pos;
+    body.pos = start - head;
+    writeHead(body, resource, scope, resourceLogs, scopeLogs);
+    body.pos = after;
+    this.taken += n;
+    this.first = end;
+    if (!this.pendingCount || end > body.buf.length / 2) this.moveRest(end);
+    return body.buf.subarray(start - head, end);
+  }
+
+  /** Moves the records after `end` to the spare body, which becomes the pending one; the taken request stays where it is. */
+  private moveRest(end: number): void {
+    const body = this.pending;
+    // a burst grew the spare: its memory goes back once the burst is sent
+    const next = this.spare.buf.length > 2 * Math.max(PENDING_BYTES, end) ? new Writer(PENDING_BYTES) : this.spare;
+    const rest = body.pos - end;
+    if (rest > 0) {
+      const room = headRoom(this.pendingResource!, this.pendingScope!);
+      next.reset();
+      next.ensure(room + rest);
+      next.pos = room;
+      next.bytes(body.buf.subarray(end, body.pos));
+      this.ends = this.ends.slice(this.taken).map((e) => e - end + room);
+      this.taken = 0;
+      this.first = room;
     }
-    return out.buf.subarray(0, out.pos);
+    this.spare = body;
+    this.pending = next;
   }
 
   /** One ExportLogsServiceRequest; records of one resource and scope (as one exporter sees them). */
   encode(records: ReadableLogRecord[]): Buffer {
-    if (this.ends.length) throw new Error('records are pending: take them first');
+    if (this.pendingCount) throw new Error('records are pending: take them first');
     for (const r of records) this.append(r);
     return Buffer.from(this.take(records.length));
   }
