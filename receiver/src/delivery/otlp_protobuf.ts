@@ -241,6 +241,34 @@ function sameBytes(a: Buffer, b: Buffer | undefined): boolean {
   return a === b || (b !== undefined && a.equals(b));
 }
 
+const PART_ARENA_BYTES = 1 << 16;
+
+/**
+ * Bytes that live about as long as each other, in shared chunks of our own:
+ * a process part's bytes live for its batch, and a buffer of their own each
+ * (ownCopy) cost more to allocate than to encode them. A chunk is freed with
+ * the last part in it.
+ */
+class Arena {
+  private chunk: Buffer;
+  private used = 0;
+
+  constructor(private readonly chunkBytes: number) {
+    this.chunk = Buffer.allocUnsafeSlow(chunkBytes);
+  }
+
+  keep(bytes: Uint8Array): Buffer {
+    if (this.used + bytes.length > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes, bytes.length));
+      this.used = 0;
+    }
+    const kept = this.chunk.subarray(this.used, this.used + bytes.length);
+    kept.set(bytes);
+    this.used += bytes.length;
+    return kept;
+  }
+}
+
 /** Room for a request's header: two tags and three lengths of at most five bytes each, with the resource and scope */
 function headRoom(resource: Buffer, scope: Buffer): number {
   return resource.length + scope.length + 17;
@@ -276,6 +304,7 @@ export class OtlpLogsEncoder {
   private readonly keyCache = new Map<string, KeyEntry>();
   private readonly parts = new WeakMap<object, Buffer>();
   private readonly partWriter = new Writer(4096);
+  private readonly partBytes = new Arena(PART_ARENA_BYTES);
   private prefix: Buffer | undefined;
   private prefixOf: unknown;
   private scopeBytes: Buffer | undefined;
@@ -338,7 +367,7 @@ export class OtlpLogsEncoder {
         const v = part[k] as OtelValue | undefined;
         if (v !== undefined && v !== null) this.keyValue(w, TAG(6, LEN), this.key(k), v);
       }
-      bytes = ownCopy(w.buf.subarray(0, w.pos));
+      bytes = this.partBytes.keep(w.buf.subarray(0, w.pos));
       this.parts.set(part, bytes);
     }
     return bytes;
