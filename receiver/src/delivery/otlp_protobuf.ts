@@ -6,6 +6,7 @@
 // with the SDK serializer's output).
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ProcessPart } from '../mapping/process_part';
 import { auditSourceOf } from '../mapping/readable';
 import { ownCopy } from '../own_copy';
 
@@ -302,7 +303,6 @@ export class OtlpLogsEncoder {
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
   private readonly keyCache = new Map<string, KeyEntry>();
-  private readonly parts = new WeakMap<object, Buffer>();
   private readonly partWriter = new Writer(4096);
   private readonly partBytes = new Arena(PART_ARENA_BYTES);
   private prefix: Buffer | undefined;
@@ -358,19 +358,17 @@ export class OtlpLogsEncoder {
   }
 
   /** A process part's KeyValue fields of a LogRecord, encoded once per part: its records copy the bytes. */
-  private processPart(part: Readonly<Record<string, unknown>>): Buffer {
-    let bytes = this.parts.get(part);
-    if (!bytes) {
+  private processPart(part: ProcessPart): Uint8Array {
+    if (!part.encoded) {
       const w = this.partWriter;
       w.reset();
-      for (const k in part) {
-        const v = part[k] as OtelValue | undefined;
+      for (const k in part.attributes) {
+        const v = part.attributes[k] as OtelValue | undefined;
         if (v !== undefined && v !== null) this.keyValue(w, TAG(6, LEN), this.key(k), v);
       }
-      bytes = this.partBytes.keep(w.buf.subarray(0, w.pos));
-      this.parts.set(part, bytes);
+      part.encoded = this.partBytes.keep(w.buf.subarray(0, w.pos));
     }
-    return bytes;
+    return part.encoded;
   }
 
   /** ResourceLogs.resource: the same for every record of a provider, encoded once. */

@@ -8,7 +8,7 @@ import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
 import { ipsetErrorName } from '../ipset/errors';
-import type { ProcessParts } from './process_part';
+import { ProcessPart, type ProcessParts } from './process_part';
 
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;
@@ -29,7 +29,7 @@ export interface AuditLogRecord {
    * process's records of one batch, followed by `ownAttributes`. An encoder
    * writes the part once and copies its bytes.
    */
-  readonly processPart?: Readonly<Attributes>;
+  readonly processPart?: ProcessPart;
   readonly ownAttributes?: Attributes;
 }
 
@@ -44,12 +44,12 @@ class ProcessRecord implements AuditLogRecord {
     readonly severityNumber: number,
     readonly severityText: string,
     readonly body: string,
-    readonly processPart: Readonly<Attributes> | undefined,
+    readonly processPart: ProcessPart | undefined,
     readonly ownAttributes: Attributes,
   ) {}
 
   get attributes(): Attributes {
-    return (this.merged ??= this.processPart ? { ...this.processPart, ...this.ownAttributes } : this.ownAttributes);
+    return (this.merged ??= this.processPart ? { ...this.processPart.attributes, ...this.ownAttributes } : this.ownAttributes);
   }
 }
 
@@ -141,15 +141,15 @@ function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: M
 
 interface RecordParts {
   /** the process's attributes, which come first; none when the record has no process */
-  part: Readonly<Attributes> | undefined;
+  part: ProcessPart | undefined;
   /** the record's own attributes, never a key of the part */
   attributes: Attributes;
   body: string;
 }
 
 /** The process part of a record: the batch's shared one when the context keeps them. */
-function processPart(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Readonly<Attributes> {
-  if (!ctx.processParts) return buildProcessAttributes(p, exePath, ctx);
+function processPart(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): ProcessPart {
+  if (!ctx.processParts) return new ProcessPart(buildProcessAttributes(p, exePath, ctx));
   return ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx));
 }
 

@@ -18,22 +18,31 @@ function sameState(a: ProcInfo, b: ProcInfo): boolean {
   );
 }
 
+/** The process side of a record, and a slot for its bytes as an OTLP encoder writes them (the same for every encoder). */
+export class ProcessPart {
+  encoded: Uint8Array | undefined;
+
+  constructor(readonly attributes: Readonly<Attributes>) {
+    Object.freeze(attributes);
+  }
+}
+
 interface Part {
   proc: ProcInfo;
   exePath: string | undefined;
-  attributes: Readonly<Attributes>;
+  part: ProcessPart;
 }
 
 export class ProcessParts {
   /** the latest state seen per pid: records of one process come in runs */
   private readonly parts = new Map<number, Part>();
 
-  /** The shared part for this process state; `build` runs only when it changed. Never modify the result. */
-  of(proc: ProcInfo, exePath: string | undefined, build: () => Attributes): Readonly<Attributes> {
+  /** The shared part for this process state; `build` runs only when it changed. Its attributes are frozen. */
+  of(proc: ProcInfo, exePath: string | undefined, build: () => Attributes): ProcessPart {
     const known = this.parts.get(proc.pid);
-    if (known && known.exePath === exePath && (known.proc === proc || sameState(known.proc, proc))) return known.attributes;
-    const attributes = Object.freeze(build());
-    this.parts.set(proc.pid, { proc, exePath, attributes });
-    return attributes;
+    if (known && known.exePath === exePath && (known.proc === proc || sameState(known.proc, proc))) return known.part;
+    const part = new ProcessPart(build());
+    this.parts.set(proc.pid, { proc, exePath, part });
+    return part;
   }
 }
