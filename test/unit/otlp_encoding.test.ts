@@ -111,7 +111,7 @@ describe('the direct protobuf encoder', () => {
     expect(enc.pendingCount).toBe(2);
     expect(decodeProtobuf(enc.take(2))).toEqual(decodeProtobuf(new OtlpLogsEncoder().encode([a, b])));
   });
-  it('keeps one resource per pending body, and is small again after a burst', () => {
+  it('keeps one resource per pending body, and is small again some requests after a burst', () => {
     const enc = new OtlpLogsEncoder();
     const small = readable(eventToLogRecord(close, testContext()));
     const big = { ...small, attributes: small.attributes, body: 'b'.repeat(1 << 20) };
@@ -119,7 +119,7 @@ describe('the direct protobuf encoder', () => {
     enc.append(big);
     expect(() => enc.append({ ...records[0], attributes: records[0].attributes, resource: resourceFromAttributes({ 'service.name': 'other' }) })).toThrow(/another resource/);
     expect(decodeProtobuf(enc.take(2)).map((l) => (l.body as string).length)).toEqual([1 << 20, 1 << 20]);
-    expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
+    for (let i = 0; i < 20; i++) expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
     const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
     expect([buffers.pending.buf.length, buffers.spare.buf.length]).toEqual([1 << 20, 1 << 20]);
   });

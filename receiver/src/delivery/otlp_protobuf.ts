@@ -300,6 +300,7 @@ export class OtlpLogsEncoder {
   /** where each record ends in the pending body; those before `taken` are gone */
   private ends: number[] = [];
   private taken = 0;
+  private reach = 0;
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
   private readonly keyCache = new Map<string, KeyEntry>();
@@ -490,8 +491,9 @@ export class OtlpLogsEncoder {
   /** Moves the records after `end` to the spare body, which becomes the pending one; the taken request stays where it is. */
   private moveRest(end: number): void {
     const body = this.pending;
-    // a burst grew the spare: its memory goes back once the burst is sent
-    const next = this.spare.buf.length > 2 * Math.max(PENDING_BYTES, end) ? new Writer(PENDING_BYTES) : this.spare;
+    // how far the bodies reach lately: a burst's memory goes back some takes after it, while a steady load keeps its size
+    this.reach = Math.max(body.pos, this.reach - this.reach / 16);
+    const next = this.spare.buf.length > 2 * Math.max(PENDING_BYTES, this.reach) ? new Writer(PENDING_BYTES) : this.spare;
     const rest = body.pos - end;
     if (rest > 0) {
       const room = headRoom(this.pendingResource!, this.pendingScope!);
