@@ -133,11 +133,13 @@ describe('the direct protobuf encoder', () => {
     expect(whole.equals(copy)).toBe(true);
     const part = enc.take(1);
     const partCopy = Buffer.from(part);
-    enc.append(batch[0]);
+    // enough to outgrow the body the request lies in: it grows around the request, not through it
+    const big = { ...batch[0], attributes: batch[0].attributes, body: 'x'.repeat(400_000) };
+    for (let i = 0; i < 4; i++) enc.append(big);
     expect(part.equals(partCopy)).toBe(true);
     expect(decodeProtobuf(copy).map((l) => l.attributes['server.port'])).toEqual([80, 81, 82]);
     expect(decodeProtobuf(part).map((l) => l.attributes['server.port'])).toEqual([83]);
-    expect(decodeProtobuf(enc.take(9)).map((l) => l.attributes['server.port'])).toEqual([84, 85, 80]);
+    expect(decodeProtobuf(enc.take(9)).map((l) => l.attributes['server.port'])).toEqual([84, 85, 80, 80, 80, 80]);
   });
   it('takes every record once and in order while records keep coming, as a busy queue does', () => {
     const enc = new OtlpLogsEncoder();
@@ -148,15 +150,21 @@ describe('the direct protobuf encoder', () => {
     };
     const seen: number[] = [];
     let next = 0;
+    let deepest = 0;
     // ~3 KB records against 1 MiB bodies: takes of every size, the rest moved to the spare body many times
     for (let round = 0; round < 400; round++) {
       for (let k = (round * 7919) % 97; k > 0; k--) enc.append(record(next++));
+      deepest = Math.max(deepest, enc.pendingCount);
       const request = enc.take((round * 104_729) % 97);
       if (request.length) seen.push(...decodeProtobuf(request).map((l) => l.attributes['server.port'] as number));
     }
     seen.push(...decodeProtobuf(enc.take(1 << 20)).map((l) => l.attributes['server.port'] as number));
     expect(next).toBeGreaterThan(15_000);
     expect(seen).toEqual(Array.from({ length: next }, (_, i) => 1 + (i % 60_000)));
+    // taken bytes do not pile up ahead of the queue: each body stays within a few times the deepest queue
+    const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
+    const bound = Math.max(1 << 20, 4 * deepest * 3300);
+    expect([buffers.pending.buf.length, buffers.spare.buf.length].every((n) => n <= bound)).toBe(true);
   });
   it('writes timestamps exactly, as the SDK serializer does, across 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
     const base = records[1];

@@ -16,9 +16,17 @@ function utf8Length(s: string): number {
   return s.length;
 }
 
+/** The ArrayBuffer a buffer is all of (not a slice of Node's shared pool), which may be resized or freed through it. */
+function wholeBuffer(b: Buffer): ArrayBuffer | undefined {
+  const ab = b.buffer;
+  return ab instanceof ArrayBuffer && b.byteOffset === 0 && ab.byteLength === b.length ? ab : undefined;
+}
+
 class Writer {
   buf: Buffer;
   pos = 0;
+  /** set while a request handed out views these bytes: they must stay where they are */
+  lent = false;
 
   constructor(size = 1 << 16) {
     this.buf = Buffer.allocUnsafe(size);
@@ -28,11 +36,28 @@ class Writer {
     this.pos = 0;
   }
 
+  /**
+   * Grows by moving the bytes to a larger ArrayBuffer and detaching the old
+   * one, which frees its memory at once; megabytes of outgrown bodies would
+   * otherwise wait for a full garbage collection. Bytes a request still
+   * views are copied and left where they are.
+   */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const size = Math.max(this.buf.length * 2, this.pos + n);
+    const whole = this.lent ? undefined : wholeBuffer(this.buf);
+    if (whole) {
+      this.buf = Buffer.from(whole.transfer(size));
+      return;
+    }
+    const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Frees the memory now, for a writer that is dropped and whose bytes nothing views. */
+  release(): void {
+    if (!this.lent) wholeBuffer(this.buf)?.transfer(0);
   }
 
   varint(v: number): void {
@@ -290,7 +315,7 @@ export class OtlpLogsEncoder {
    * Records are encoded after room for a request's header, and a take writes
    * the header in place before the records it takes: a request's bytes are
    * never copied. They are the encoder's until the next take, so later
-   * records go after them, and when the body is all taken (or mostly) the
+   * records go after them; once what was taken outweighs what is left, the
    * rest moves to the spare body and the two swap.
    */
   private pending = new Writer(PENDING_BYTES);
@@ -300,6 +325,8 @@ export class OtlpLogsEncoder {
   /** where each record ends in the pending body; those before `taken` are gone */
   private ends: number[] = [];
   private taken = 0;
+  /** where the records of this body begin, after the head room */
+  private base = 0;
   private reach = 0;
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
@@ -436,6 +463,7 @@ export class OtlpLogsEncoder {
     const body = this.pending;
     if (!this.pendingCount) {
       this.first = headRoom(resource, scope);
+      this.base = this.first;
       this.ends = [];
       this.taken = 0;
       body.reset();
@@ -469,6 +497,9 @@ export class OtlpLogsEncoder {
   take(count: number): Buffer {
     const n = Math.min(count, this.pendingCount);
     if (n === 0) return Buffer.alloc(0);
+    // the last request's bytes are free from here on
+    this.pending.lent = false;
+    this.spare.lent = false;
     const body = this.pending;
     const start = this.first;
     const end = this.ends[this.taken + n - 1];
@@ -484,16 +515,22 @@ export class OtlpLogsEncoder {
     body.pos = after;
     this.taken += n;
     this.first = end;
-    if (!this.pendingCount || end > body.buf.length / 2) this.moveRest(end);
+    // how much was queued lately: a burst's memory goes back some takes after it, a steady load keeps its size
+    this.reach = Math.max(after - start, this.reach - this.reach / 16);
+    // what was taken is free from the next take on: the rest moves once it is no more than that, so a body holds at most twice what is queued
+    if (end - this.base >= after - end) this.moveRest(end);
+    body.lent = true;
     return body.buf.subarray(start - head, end);
   }
 
   /** Moves the records after `end` to the spare body, which becomes the pending one; the taken request stays where it is. */
   private moveRest(end: number): void {
     const body = this.pending;
-    // how far the bodies reach lately: a burst's memory goes back some takes after it, while a steady load keeps its size
-    this.reach = Math.max(body.pos, this.reach - this.reach / 16);
-    const next = this.spare.buf.length > 2 * Math.max(PENDING_BYTES, this.reach) ? new Writer(PENDING_BYTES) : this.spare;
+    let next = this.spare;
+    if (next.buf.length > 2 * Math.max(PENDING_BYTES, this.reach)) {
+      next.release();
+      next = new Writer(PENDING_BYTES);
+    }
     const rest = body.pos - end;
     if (rest > 0) {
       const room = headRoom(this.pendingResource!, this.pendingScope!);
@@ -504,6 +541,7 @@ export class OtlpLogsEncoder {
       this.ends = this.ends.slice(this.taken).map((e) => e - end + room);
       this.taken = 0;
       this.first = room;
+      this.base = room;
     }
     this.spare = body;
     this.pending = next;
