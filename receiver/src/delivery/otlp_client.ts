@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { SpoolEncoding } from './spool';
 
@@ -45,15 +45,8 @@ export function contentType(encoding: SpoolEncoding): string {
 const MAX_ANSWER = 64 << 10;
 
 /** level 1: audit records compress 25-50x even so, and level 6 costs several times the CPU */
-const GZIP_OPTIONS = { level: 1 };
-
 export function gzipPayload(payload: Uint8Array): Buffer {
-  return gzipSync(payload, GZIP_OPTIONS);
-}
-
-/** The same on libuv's threads: `payload` must stay as it is until the promise settles. */
-export function gzipPayloadAsync(payload: Uint8Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => gzip(payload, GZIP_OPTIONS, (error, out) => (error ? reject(error) : resolve(out))));
+  return gzipSync(payload, { level: 1 });
 }
 
 export class OtlpClient {

@@ -8,8 +8,7 @@
 // to write and sync, and no compression again on a retry). A
 // batch the collector refuses for good is set aside in rejected/, with the
 // answer, for an operator to look at.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../private_dir';
 import { lockSpool } from './spool_lock';
@@ -86,12 +85,7 @@ export class Spool {
     return buf.readUInt32LE(4);
   }
 
-  /**
-   * Writes a batch; it is in the spool (and sent) once the promise resolves.
-   * The write, sync and rename run on libuv's threads, not the one that
-   * drains the ring. One append at a time: the next waits for this one.
-   */
-  async append(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped = false): Promise<void> {
+  append(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped = false): void {
     const size = HEADER + payload.length;
     while (this.entries.length && this.bytes + size > this.maxBytes) this.discardOldest();
     if (size > this.maxBytes) {
@@ -104,14 +98,15 @@ export class Spool {
     head.writeUInt32LE(records, 4);
     head.writeUInt32LE(payload.length, 8);
     const tmp = join(this.dir, `${name(seq)}.tmp`);
-    const file = await open(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'w', 0o600);
     try {
-      await file.writev([head, payload]);
-      if (this.sync) await file.sync();
+      writeSync(fd, head);
+      writeSync(fd, payload);
+      if (this.sync) fsyncSync(fd);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
-    await rename(tmp, join(this.dir, name(seq)));
+    renameSync(tmp, join(this.dir, name(seq)));
     this.entries.push({ seq, bytes: size, records });
     this.bytes += size;
   }

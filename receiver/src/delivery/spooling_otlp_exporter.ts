@@ -4,7 +4,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { encodingOf, gzipPayloadAsync, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
+import { encodingOf, gzipPayload, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
 import { OtlpLogsEncoder } from './otlp_protobuf';
 import { EncodedQueue } from './encoded_queue';
 import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
@@ -62,16 +62,14 @@ export class SpoolingOtlpExporter implements QueueingExporter {
     }
   }
 
-  /** Compression and the spool's write run off the main thread; `payload` stays untouched until `done`, as the delivery queue keeps it. */
   private spoolPayload(payload: Uint8Array, records: number, done: (result: ExportResult) => void): void {
-    const spooled = this.gzip ? gzipPayloadAsync(payload).then((gzipped) => this.spool.append(gzipped, records, this.encoding, true)) : this.spool.append(payload, records, this.encoding, false);
-    spooled.then(
-      () => {
-        this.sender.notify();
-        done({ code: ExportResultCode.SUCCESS });
-      },
-      (error: Error) => done({ code: ExportResultCode.FAILED, error }),
-    );
+    try {
+      this.spool.append(this.gzip ? gzipPayload(payload) : payload, records, this.encoding, this.gzip);
+      this.sender.notify();
+      done({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
   }
 
   /** The direct encoder's records are encoded as they are queued; other encodings queue the records. */
