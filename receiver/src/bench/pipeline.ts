@@ -10,7 +10,7 @@ import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../d
 import { EventType } from '../decode/layout';
 import { cgroupV1MemoryRoot } from '../enrich/containers';
 import { Receiver } from '../receiver';
-import { loadScript, start, threadCpuSeconds } from './processes';
+import { loadScript, start } from './processes';
 
 /** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
 export function sampleBatch(count: number, firstPid: number): Buffer {
@@ -48,8 +48,6 @@ export interface PipelineResult {
   eventsPerSecond: number;
   /** acknowledged events per CPU-second (user + system, every thread) of the receiver's process; the OTLP server runs in another */
   eventsPerCpuSecond: number;
-  /** the same for the main thread alone, which drains the ring, decodes, maps and encodes; compression and spool writes run on libuv's threads */
-  eventsPerMainThreadCpuSecond: number;
   requests: number;
   bytesOnWire: number;
   rssMiB: number;
@@ -69,7 +67,6 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   const batches = Array.from({ length: 8 }, (_, i) => sampleBatch(batchEvents, 10_000_000 + i * batchEvents));
   let peakRss = 0;
   const cpuBefore = process.cpuUsage();
-  const mainBefore = threadCpuSeconds();
   const began = process.hrtime.bigint();
   for (let sent = 0; sent < total; sent += batchEvents) {
     // as the drain thread does: the next batch only once this one is released
@@ -82,7 +79,6 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   const stopped = await receiver.stop();
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
-  const mainSeconds = threadCpuSeconds() - mainBefore;
   collector.proc.kill('SIGTERM');
   const stats = await collector.line<{ requests: number; bytes: number }>();
   await collector.exited;
@@ -91,7 +87,6 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   return {
     encoder, recordPath, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
     eventsPerCpuSecond: acknowledged / ((cpu.user + cpu.system) / 1e6),
-    eventsPerMainThreadCpuSecond: acknowledged / mainSeconds,
     requests: stats.requests, bytesOnWire: stats.bytes, rssMiB: Math.round(peakRss / 2 ** 20),
   };
 }

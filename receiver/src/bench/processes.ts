@@ -46,17 +46,6 @@ export function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** CPU seconds (user + system) one thread of this process has used: the main thread's tid is the pid. */
-export function threadCpuSeconds(tid = process.pid): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  // fields after the command name, which may hold spaces: utime and stime are the 12th and 13th, in clock ticks
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** USER_HZ: 100 on every Linux architecture this runs on */
-const CLOCK_TICKS = 100;
-
 export async function until(test: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!test()) {
