@@ -325,8 +325,7 @@ export class OtlpLogsEncoder {
   /** where each record ends in the pending body; those before `taken` are gone */
   private ends: number[] = [];
   private taken = 0;
-  /** where the records of this body begin, after the head room */
-  private base = 0;
+  /** how many bytes were queued lately, decaying: what a spare body is kept for */
   private reach = 0;
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
@@ -460,16 +459,8 @@ export class OtlpLogsEncoder {
     }
     this.pendingResource = resource;
     this.pendingScope = scope;
+    if (!this.pendingCount) this.open(this.pending, headRoom(resource, scope));
     const body = this.pending;
-    if (!this.pendingCount) {
-      this.first = headRoom(resource, scope);
-      this.base = this.first;
-      this.ends = [];
-      this.taken = 0;
-      body.reset();
-      body.ensure(this.first);
-      body.pos = this.first;
-    }
     const mark = body.pos;
     try {
       body.varint(TAG(2, LEN));
@@ -515,10 +506,10 @@ export class OtlpLogsEncoder {
     body.pos = after;
     this.taken += n;
     this.first = end;
-    // how much was queued lately: a burst's memory goes back some takes after it, a steady load keeps its size
+    // a burst's memory goes back some takes after it, a steady load keeps its size
     this.reach = Math.max(after - start, this.reach - this.reach / 16);
     // what was taken is free from the next take on: the rest moves once it is no more than that, so a body holds at most twice what is queued
-    if (end - this.base >= after - end) this.moveRest(end);
+    if (end - headRoom(resource, scope) >= after - end) this.moveRest(end);
     body.lent = true;
     return body.buf.subarray(start - head, end);
   }
@@ -531,20 +522,25 @@ export class OtlpLogsEncoder {
       next.release();
       next = new Writer(PENDING_BYTES);
     }
-    const rest = body.pos - end;
-    if (rest > 0) {
-      const room = headRoom(this.pendingResource!, this.pendingScope!);
-      next.reset();
-      next.ensure(room + rest);
-      next.pos = room;
-      next.bytes(body.buf.subarray(end, body.pos));
-      this.ends = this.ends.slice(this.taken).map((e) => e - end + room);
-      this.taken = 0;
-      this.first = room;
-      this.base = room;
-    }
     this.spare = body;
     this.pending = next;
+    if (body.pos === end) return;
+    const room = headRoom(this.pendingResource!, this.pendingScope!);
+    const ends = this.ends.slice(this.taken);
+    this.open(next, room);
+    next.bytes(body.buf.subarray(end, body.pos));
+    this.ends = ends.map((e) => e - end + room);
+  }
+
+  /** Makes `body` the pending one, holding nothing yet but the head room. */
+  private open(body: Writer, room: number): void {
+    body.reset();
+    body.ensure(room);
+    body.pos = room;
+    this.pending = body;
+    this.first = room;
+    this.ends = [];
+    this.taken = 0;
   }
 
   /** One ExportLogsServiceRequest; records of one resource and scope (as one exporter sees them). */
