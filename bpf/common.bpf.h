@@ -231,6 +231,16 @@ static __always_inline void *thread_slot_claim(void *slots, __u32 size, __u32 ti
 	return taken ? slot : NULL;
 }
 
+/*
+ * A word other CPUs may change, read whole. A plain aligned load is atomic;
+ * a locked add of 0 (the obvious atomic read) takes the cache line
+ * exclusively and was a visible share of the hot paths that only look.
+ */
+static __always_inline __u64 load_word(const __u64 *word)
+{
+	return *(const volatile __u64 *)word;
+}
+
 /* tid's slot when it holds what tid left, else NULL; *word is what release needs. */
 static __always_inline void *thread_slot_find(void *slots, __u32 size, __u32 tid, __u64 *word)
 {
@@ -238,7 +248,7 @@ static __always_inline void *thread_slot_find(void *slots, __u32 size, __u32 tid
 
 	if (!slot)
 		return NULL;
-	*word = __sync_fetch_and_add(&slot->word, 0);
+	*word = load_word(&slot->word);
 	return (__u32)*word == tid ? slot : NULL;
 }
 
@@ -254,6 +264,17 @@ static __always_inline bool thread_slot_release(void *slot, __u64 word)
 static __always_inline struct task_struct *current_task(void)
 {
 	return (struct task_struct *)bpf_get_current_task();
+}
+
+/*
+ * The current task's registers as its syscall saved them: the call's
+ * arguments, at its entry and still at its exit. Typed, so that where the
+ * architecture keeps them in pt_regs PT_REGS_PARMn_SYSCALL is a plain load
+ * instead of a probe read per argument.
+ */
+static __always_inline const struct pt_regs *syscall_regs(void)
+{
+	return kernel_view((void *)bpf_task_pt_regs(bpf_get_current_task_btf()), struct pt_regs);
 }
 
 /* The sock behind a file descriptor of the current task, or NULL. */
@@ -399,12 +420,11 @@ static __always_inline bool rule_matches(const struct filter_rule *r, __u32 type
 }
 
 /*
- * True when an "ignore" rule in force drops this event; it is then counted
- * as filtered in the kernel and never reaches the ring buffer. n is NULL
- * for events without a network side. A global function: the verifier
- * checks it once, not once per call site.
+ * The rules of the set in force: a global function, which the verifier
+ * checks once, not once per call site. n is NULL for events without a
+ * network side.
  */
-__noinline int ignored(__u32 type, const struct proc_ctx *p, const struct net_view *n)
+__noinline int matches_ignore_rule(__u32 type, const struct proc_ctx *p, const struct net_view *n)
 {
 	struct runtime_config *rt = runtime_config();
 	__u32 set, rules, i;
@@ -426,6 +446,18 @@ __noinline int ignored(__u32 type, const struct proc_ctx *p, const struct net_vi
 		}
 	}
 	return 0;
+}
+
+/*
+ * True when an "ignore" rule in force drops this event; it is then counted
+ * as filtered in the kernel and never reaches the ring buffer. With no
+ * rules (the default) no call is made: a BPF-to-BPF call costs a frame and
+ * a mitigated return on every record and every folded repeat.
+ */
+static __always_inline bool ignored(const struct runtime_config *rt, __u32 type, const struct proc_ctx *p,
+				    const struct net_view *n)
+{
+	return rt && rt->rule_count[rt->rule_set & 1] && matches_ignore_rule(type, p, n);
 }
 
 enum fold_outcome {

@@ -208,7 +208,7 @@ int BPF_PROG(bpfaudit_exec, struct task_struct *task, pid_t old_pid, struct linu
 	size = offsetof(struct exec_event, args) + (len & (BPFAUDIT_ARGS_LEN * 2 - 1));
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	if (ignored(EVENT_EXEC, &e->proc, NULL))
+	if (ignored(runtime_config(), EVENT_EXEC, &e->proc, NULL))
 		return 0;
 	fill_header(&e->hdr, EVENT_EXEC, size);
 	emit(e, size, EVENT_EXEC);
@@ -230,7 +230,7 @@ int BPF_PROG(bpfaudit_exit, struct task_struct *task)
 		return 0;
 	}
 	fill_proc(&e->proc);
-	if (ignored(EVENT_EXIT, &e->proc, NULL)) {
+	if (ignored(runtime_config(), EVENT_EXIT, &e->proc, NULL)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return 0;
 	}

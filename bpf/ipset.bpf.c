@@ -179,7 +179,7 @@ static __noinline int on_sent(struct sock *sk, const struct sent *sent, long ret
 	if (!e || !sent || !sent->buf)
 		return 0;
 	fill_proc(&e->proc);
-	if (ignored(EVENT_IPSET, &e->proc, NULL))
+	if (ignored(runtime_config(), EVENT_IPSET, &e->proc, NULL))
 		return 0;
 	collect_answers(sk, tid);
 	for (i = 0; i < MAX_MSGS; i++) {
@@ -201,14 +201,14 @@ static __noinline int on_sent(struct sock *sk, const struct sent *sent, long ret
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(bpfaudit_ipset_send, struct sock *sk, int ret, int flags)
 {
-	struct pt_regs *regs;
+	const struct pt_regs *regs;
 	struct sent sent = {};
 	long nr;
 
 	/* every socket send on the host passes here: leave at once unless it is nfnetlink */
 	if (!BTF_SOCK_IS(sk, AF_NETLINK, NETLINK_NETFILTER))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = syscall_regs();
 	nr = SYSCALL_NR(regs);
 	if (nr == NR_WRITE || nr == NR_SENDTO) {
 		sent.buf = PT_REGS_PARM2_CORE_SYSCALL(regs);

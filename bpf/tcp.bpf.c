@@ -166,11 +166,10 @@ struct {
  * the fold is decided from the tuple and the owner before any record is
  * built: a counted repeat costs a key and one lookup, not a 300-byte copy.
  */
-static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
-				     const struct sock_owner *o, __u32 error, __u32 flags)
+static __always_inline void emit_tcp_at(__u32 type, const struct sock *sk, const struct sock_owner *o,
+					__u32 error, __u32 flags, __u64 now)
 {
 	struct runtime_config *rt = runtime_config();
-	__u64 now = bpf_ktime_get_boot_ns();
 	__u64 sent = 0, received = 0;
 	struct fold_value add = {};
 	struct fold_key key;
@@ -182,7 +181,7 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 
 	read_tuple(&t, sk);
 	fill_net_view(&nv, t.family, t.raddr, t.lport, t.rport);
-	if (ignored(type, &o->proc, &nv))
+	if (ignored(rt, type, &o->proc, &nv))
 		return;
 	if (type == EVENT_TCP_CLOSE) {
 		const struct tcp_sock *tp = kernel_view(sk, struct tcp_sock);
@@ -232,6 +231,12 @@ static __always_inline void emit_tcp(__u32 type, const struct sock *sk,
 	emit(e, sizeof(*e), type);
 }
 
+static __always_inline void emit_tcp(__u32 type, const struct sock *sk, const struct sock_owner *o,
+				     __u32 error, __u32 flags)
+{
+	emit_tcp_at(type, sk, o, error, flags, bpf_ktime_get_boot_ns());
+}
+
 /*
  * An event whose process is not known is still a record: the socket's
  * addresses and namespace, flagged, and counted by kind.
@@ -275,7 +280,7 @@ static __always_inline void on_close(const struct sock *sk, int oldstate)
 	struct sock_owner *o;
 
 	/* only this socket's accept changes its word meanwhile, and only in the state bits */
-	if (s && holds(__sync_fetch_and_add(&s->word, 0), key)) {
+	if (s && holds(load_word(&s->word), key)) {
 		/* read first: once marked, a writing accept may free the slot for another socket */
 		__u64 established = s->o.established_ns;
 
@@ -319,11 +324,12 @@ static __always_inline void on_established(const struct sock *sk, int oldstate)
 
 	if (oldstate == TCP_SYN_SENT) {
 		s = owner_slot_of(key);
-		o = s && __sync_fetch_and_add(&s->word, 0) == key ? &s->o : bpf_map_lookup_elem(&sock_owners, &key);
+		o = s && load_word(&s->word) == key ? &s->o : bpf_map_lookup_elem(&sock_owners, &key);
 		if (o) {
+			/* one clock read for both: a read is a visible share of this path */
 			o->established_ns = bpf_ktime_get_boot_ns();
 			if (emit_connect)
-				emit_tcp(EVENT_TCP_CONNECT, sk, o, 0, 0);
+				emit_tcp_at(EVENT_TCP_CONNECT, sk, o, 0, 0, o->established_ns);
 			return;
 		}
 		/* connecting before the probes were attached, or an evicted entry: no owner known */

@@ -123,7 +123,7 @@ static __always_inline bool udp_ignored(struct udp_event *e)
 	struct net_view nv;
 
 	fill_net_view(&nv, e->key.family, e->key.addr, e->lport, e->key.port);
-	return ignored(e->hdr.type, &e->proc, &nv);
+	return ignored(runtime_config(), e->hdr.type, &e->proc, &nv);
 }
 
 static __always_inline void on_bind(struct sock *sk, const struct call_args *a, long ret)
@@ -388,10 +388,10 @@ static __always_inline int on_exit_call(long ret)
 		return 0;
 	if (args.kind == CALL_CONNECT) {
 		/* marked by the cgroup hook, which has no descriptor: the syscall's own arguments */
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		const struct pt_regs *regs = syscall_regs();
 
-		args.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		args.uaddr = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		args.fd = PT_REGS_PARM1_SYSCALL(regs);
+		args.uaddr = PT_REGS_PARM2_SYSCALL(regs);
 	}
 	sk = sock_of_fd(current_task(), args.fd);
 	if (!sk || !is_inet_proto(sk, IPPROTO_UDP))
