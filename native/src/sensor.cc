@@ -68,13 +68,14 @@ Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) 
   if (info.Length() < 1 || !info[0].IsObject()) {
     throw Napi::TypeError::New(env, "Sensor(options): options object required");
   }
-  napi_add_env_cleanup_hook(env, CleanupHook, this);
   try {
     Open(env, info[0].As<Napi::Object>());
   } catch (...) {
     Teardown();
     throw;
   }
+  // only now: a constructor that throws runs no destructor, and a hook left behind would run on freed memory at exit
+  napi_add_env_cleanup_hook(env, CleanupHook, this);
 }
 
 Sensor::~Sensor() {

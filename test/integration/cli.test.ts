@@ -1,7 +1,8 @@
 // The CLI as an operator meets it: check, validate, and a clear refusal
 // without privileges.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { bpfauditCommand, projectRoot } from '../../receiver/src/paths';
@@ -9,11 +10,16 @@ import { describeKernel } from '../helpers/kernel';
 
 const fixtures = join(projectRoot(), 'test', 'fixtures', 'config');
 
-/** withoutCapabilities: still uid 0 (the checkout may be closed to other users), but with an empty bounding set */
-function bpfaudit(args: string[], withoutCapabilities = false) {
+/**
+ * withoutCapabilities: still uid 0 (the checkout may be closed to other users), but with an empty bounding set;
+ * maxFiles: a descriptor limit (prlimit), as a service unit may set one
+ */
+function bpfaudit(args: string[], withoutCapabilities = false, maxFiles?: number) {
   const [cmd, argv] = withoutCapabilities
     ? ['/usr/bin/setpriv', ['--bounding-set=-all', '--inh-caps=-all', bpfauditCommand(), ...args]]
-    : [bpfauditCommand(), args];
+    : maxFiles
+      ? ['/usr/bin/prlimit', [`--nofile=${maxFiles}:${maxFiles}`, bpfauditCommand(), ...args]]
+      : [bpfauditCommand(), args];
   const r = spawnSync(cmd, argv as string[], { encoding: 'utf8', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -41,6 +47,23 @@ describeKernel('bpfaudit CLI', () => {
     expect(r.stderr).toContain('bpfaudit: cannot start:');
     expect(r.stderr).toContain('missing capabilities CAP_BPF, CAP_PERFMON');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('run whose probes cannot load exits 1 naming the step and errno, also with an OTLP exporter already open', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-cli-'));
+    chmodSync(dir, 0o755);
+    const config = join(dir, 'bpfaudit.yaml');
+    // nothing listens on the discard port; the exporter only has to exist, with its spool and timers
+    writeFileSync(config, `exporters: [ { type: otlp, endpoint: "http://127.0.0.1:9/v1/logs", spool: { dir: "${join(dir, 'spool')}" } } ]\n`);
+    try {
+      // enough descriptors for the runtime, too few for every probe's maps and programs
+      const r = bpfaudit(['run', '--config', config], false, 32);
+      expect(r.stderr).toMatch(/^bpfaudit: cannot start: load BPF object \w+ failed: EMFILE/m);
+      expect(r.code).toBe(1); // not a hang (the exporter kept the process alive), not a crash at exit (139)
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('validate prints every problem with its line and exits 1', () => {

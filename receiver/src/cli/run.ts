@@ -4,6 +4,7 @@ import { ConfigError, loadConfigWithWarnings } from '../config/load';
 import type { ExporterConfig } from '../config/types';
 import { startupBlockers } from '../privileges';
 import { ExporterSetupError, Receiver, type ReceiverStats } from '../receiver';
+import { SensorError } from '../native/sensor';
 import { dropPrivileges, resolveUser } from '../security';
 import { CliError } from './errors';
 
@@ -81,12 +82,13 @@ export async function run(configPath: string | undefined): Promise<number> {
     if (e instanceof ExporterSetupError) throw new CliError(`cannot start: ${e.message}`);
     throw e;
   }
-  receiver.start();
   try {
+    receiver.start();
     await receiver.ready();
   } catch (e) {
+    // the exporters are open (an OTLP one keeps its spool and timers): left so, a failed start would never exit
     await receiver.stop();
-    throw new CliError(`cannot start: ${(e as Error).message}`);
+    throw e instanceof SensorError ? e : new CliError(`cannot start: ${(e as Error).message}`);
   }
   if (dropping) {
     const user = resolveUser(config.security.run_as);
