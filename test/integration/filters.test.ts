@@ -39,11 +39,15 @@ describeKernel('ignore rules in the kernel', () => {
   });
 
   afterAll(async () => {
-    sink.child.kill();
-    sink2.child.kill();
-    await Promise.all([sink.exited, sink2.exited]);
-    await run.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // also when start-up failed half-way: the copies of curl go with the suite
+    try {
+      sink?.child.kill();
+      sink2?.child.kill();
+      await Promise.all([sink?.exited, sink2?.exited]);
+      await run?.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const curl = (bin: string, url: string) => runProgram(bin, ['-s', '-m', '2', '-o', '/dev/null', url]);
