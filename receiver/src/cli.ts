@@ -68,5 +68,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`bpfaudit: ${(e as Error).stack ?? e}\n`);
       process.exitCode = 70;
     }
+    // a command that failed is over: whatever it left open (an exporter's timers, a socket) must not keep a failed sensor looking alive
+    process.exit();
   },
 );
