@@ -486,20 +486,27 @@ static __always_inline void fold_key_of(struct fold_key *k, __u32 type, const st
 		__builtin_memcpy(k->addr, raddr, 16);
 }
 
-/* add: this occurrence, with add->window_start = now. Global, like ignored(). */
 /* Counts add into the window f when that window is still open; true when it did. */
 static __always_inline bool fold_into_open(struct fold_value *f, const struct fold_value *add, __u64 window)
 {
 	if (!f || add->window_start - f->window_start >= window)
 		return false;
 	__sync_fetch_and_add(&f->count, add->count);
-	__sync_fetch_and_add(&f->a, add->a);
-	__sync_fetch_and_add(&f->b, add->b);
+	/* a locked add each: connects and accepts carry no bytes */
+	if (add->a)
+		__sync_fetch_and_add(&f->a, add->a);
+	if (add->b)
+		__sync_fetch_and_add(&f->b, add->b);
 	count(COUNTER_FOLDED);
 	return true;
 }
 
-__noinline int fold_occurrence(const struct fold_key *k, const struct fold_value *add, __u64 window)
+/*
+ * A key's first occurrence, or one after its window ended (or a repeat that
+ * raced another CPU here). Global, like matches_ignore_rule(): the verifier
+ * checks it once, and its fold-end record is on its own stack.
+ */
+__noinline int fold_open(const struct fold_key *k, const struct fold_value *add, __u64 window)
 {
 	struct fold_value *f;
 	struct fold_end_event end;
@@ -519,6 +526,14 @@ __noinline int fold_occurrence(const struct fold_key *k, const struct fold_value
 	fill_header(&end.hdr, EVENT_FOLD_END, sizeof(end));
 	emit(&end, sizeof(end), EVENT_FOLD_END);
 	return FOLD_REOPENED;
+}
+
+/* add: this occurrence, with add->window_start = now. The common case, a repeat in an open window, makes no call. */
+static __always_inline int fold_occurrence(const struct fold_key *k, const struct fold_value *add, __u64 window)
+{
+	if (fold_into_open(bpf_map_lookup_elem(&folds, k), add, window))
+		return FOLD_COUNTED;
+	return fold_open(k, add, window);
 }
 
 #endif /* BPFAUDIT_COMMON_BPF_H */
