@@ -62,7 +62,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`bpfaudit: ${e.message}\n`);
       process.exitCode = e.exitCode;
     } else if (e instanceof SensorError) {
-      process.stderr.write(`bpfaudit: cannot start: ${e.message}\n${e.libbpfLog ? e.libbpfLog + '\n' : ''}`);
+      // a later step than the start (which run reports as "cannot start"): the message names it
+      process.stderr.write(`bpfaudit: ${e.message}\n${e.libbpfLog ? e.libbpfLog + '\n' : ''}`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`bpfaudit: ${(e as Error).stack ?? e}\n`);

@@ -88,7 +88,8 @@ export async function run(configPath: string | undefined): Promise<number> {
   } catch (e) {
     // the exporters are open (an OTLP one keeps its spool and timers): left so, a failed start would never exit
     await receiver.stop();
-    throw e instanceof SensorError ? e : new CliError(`cannot start: ${(e as Error).message}`);
+    const log = e instanceof SensorError && e.libbpfLog ? `\n${e.libbpfLog}` : '';
+    throw new CliError(`cannot start: ${(e as Error).message}${log}`);
   }
   if (dropping) {
     const user = resolveUser(config.security.run_as);
