@@ -233,8 +233,8 @@ static __always_inline void *thread_slot_claim(void *slots, __u32 size, __u32 ti
 
 /*
  * A word other CPUs may change, read whole. A plain aligned load is atomic;
- * a locked add of 0 (the obvious atomic read) takes the cache line
- * exclusively and was a visible share of the hot paths that only look.
+ * a locked add of 0 (the obvious atomic read) also pulls the cache line
+ * away from the CPU that last wrote it, on paths that only look.
  */
 static __always_inline __u64 load_word(const __u64 *word)
 {
