@@ -1,11 +1,11 @@
 // The CLI as an operator meets it: check, validate, and a clear refusal
-// without privileges.
+// without privileges or when the kernel refuses the probes.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { bpfauditCommand, projectRoot } from '../../receiver/src/paths';
+import { installRoot } from '../helpers/install_root';
 import { describeKernel } from '../helpers/kernel';
 
 const fixtures = join(projectRoot(), 'test', 'fixtures', 'config');
@@ -50,20 +50,14 @@ describeKernel('bpfaudit CLI', () => {
   });
 
   it('run whose probes cannot load exits 1 naming the step and errno, also with an OTLP exporter already open', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bpfaudit-cli-'));
-    chmodSync(dir, 0o755);
-    const config = join(dir, 'bpfaudit.yaml');
+    const host = installRoot('cli');
     // nothing listens on the discard port; the exporter only has to exist, with its spool and timers
-    writeFileSync(config, `exporters: [ { type: otlp, endpoint: "http://127.0.0.1:9/v1/logs", spool: { dir: "${join(dir, 'spool')}" } } ]\n`);
-    try {
-      // enough descriptors for the runtime, too few for every probe's maps and programs
-      const r = bpfaudit(['run', '--config', config], false, 32);
-      expect(r.stderr).toMatch(/^bpfaudit: cannot start: load BPF object \w+ failed: EMFILE/m);
-      expect(r.code).toBe(1); // not a hang (the exporter kept the process alive), not a crash at exit (139)
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const config = host.config('bpfaudit.yaml', [`exporters: [ { type: otlp, endpoint: "http://127.0.0.1:9/v1/logs", spool: { dir: "${host.spoolDir}" } } ]`]);
+    // enough descriptors for the runtime, too few for every probe's maps and programs
+    const r = bpfaudit(['run', '--config', config], false, 32);
+    expect(r.stderr).toMatch(/^bpfaudit: cannot start: load BPF object \w+ failed: EMFILE/m);
+    expect(r.code).toBe(1); // not a hang (the exporter kept the process alive), not a crash at exit (139)
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('validate prints every problem with its line and exits 1', () => {
