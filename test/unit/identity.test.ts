@@ -7,6 +7,8 @@ describe('process.entity_id', () => {
   it('is derived: two receivers (a restart, another exporter) agree; any part changed gives another id', () => {
     const id = entityId('machine/boot', 1201, 5_000_000_000n, 3n);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
+    // the first 128 bits of SHA-256 over the same text as every earlier version: ids in stored records stay valid
+    expect(id).toBe('9d3aaf9a321b16737d0d29d6a6c6905e');
     expect(entityId('machine/boot', 1201, 5_000_000_000n, 3n)).toBe(id);
     const others = [
       entityId('machine/boot', 1202, 5_000_000_000n, 3n),
@@ -32,6 +34,18 @@ describe('process.entity_id', () => {
     expect(exec.parentEntityId).toBe(first.parentEntityId);
     expect(ids.of({ ...SAMPLE_PROC, startNs: SAMPLE_PROC.startNs + 1n }).entityId).not.toBe(first.entityId);
     expect(ids.of({ ...SAMPLE_PROC, ppid: 0 }).parentEntityId).toBeUndefined();
+  });
+
+  it("names a parent that made no record of its own by its program run, for each of its children", () => {
+    const ids = new ProcessIdentities('machine/boot', String);
+    const parentId = entityId('machine/boot', SAMPLE_PROC.ppid, SAMPLE_PROC.parentStartNs, SAMPLE_PROC.parentExecId);
+    const children = [1, 2, 3].map((n) => ids.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + n }));
+    expect(children.map((c) => c.parentEntityId)).toEqual([parentId, parentId, parentId]);
+    // the parent ran another program (or its pid was reused) before the next child: another id
+    const later = ids.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + 4, parentExecId: SAMPLE_PROC.parentExecId + 1n });
+    expect(later.parentEntityId).toBe(entityId('machine/boot', SAMPLE_PROC.ppid, SAMPLE_PROC.parentStartNs, SAMPLE_PROC.parentExecId + 1n));
+    const reused = ids.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + 5, parentStartNs: SAMPLE_PROC.parentStartNs + 1n });
+    expect(reused.parentEntityId).not.toBe(parentId);
   });
 
   it('is seeded with this host and this boot', () => {

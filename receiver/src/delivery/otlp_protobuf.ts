@@ -389,10 +389,7 @@ export class OtlpLogsEncoder {
     if (!part.encoded) {
       const w = this.partWriter;
       w.reset();
-      for (const k in part.attributes) {
-        const v = part.attributes[k] as OtelValue | undefined;
-        if (v !== undefined && v !== null) this.keyValue(w, TAG(6, LEN), this.key(k), v);
-      }
+      this.attributes(w, TAG(6, LEN), part.attributes);
       part.encoded = this.partBytes.keep(w.buf.subarray(0, w.pos));
     }
     return part.encoded;

@@ -8,6 +8,7 @@
 // time on an exec-heavy load.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setNewest } from '../bounded_map';
 
 const HEX64 = '([0-9a-f]{64})';
 const PATTERNS: RegExp[] = [
@@ -174,8 +175,7 @@ export class Containers {
       } catch {
         // the process is gone: no container id rather than a guess
       }
-      this.byPid.set(pid, id);
-      if (this.byPid.size > this.pidCapacity) this.byPid.delete(this.byPid.keys().next().value as number);
+      setNewest(this.byPid, pid, id, this.pidCapacity);
     }
     return id ?? undefined;
   }

@@ -6,7 +6,8 @@
 // kernel says of the process. Worked out once per program run and kept per
 // pid, with the parent's id and the creation time, until the pid runs
 // another program.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { setNewest } from '../bounded_map';
 import type { ProcInfo } from '../events';
 import { readTrimmed } from '../host_files';
 
@@ -17,7 +18,8 @@ export function hostBootSeed(): string {
 
 /** 32 hex digits: the first 128 bits of SHA-256(seed, pid, start, exec generation). */
 export function entityId(seed: string, pid: number, startNs: bigint, execId: bigint): string {
-  return createHash('sha256').update(`${seed}:${pid}:${startNs}:${execId}`).digest('hex').slice(0, 32);
+  // the one-shot hash: no Hash object per process, the same digest
+  return hash('sha256', `${seed}:${pid}:${startNs}:${execId}`, 'hex').slice(0, 32);
 }
 
 export interface Identity {
@@ -34,8 +36,16 @@ interface Entry extends Identity {
   parentExecId: bigint;
 }
 
+interface ParentId {
+  startNs: bigint;
+  execId: bigint;
+  entityId: string;
+}
+
 export class ProcessIdentities {
   private readonly byPid = new Map<number, Entry>();
+  /** ids of parents that made no record of their own (a shell, a service manager): hashed once for all their children */
+  private readonly parents = new Map<number, ParentId>();
 
   constructor(
     private readonly seed: string,
@@ -55,15 +65,16 @@ export class ProcessIdentities {
       execId: p.execId,
       parentExecId: p.parentExecId,
     };
-    this.byPid.delete(p.pid);
-    this.byPid.set(p.pid, fresh);
-    if (this.byPid.size > this.capacity) this.byPid.delete(this.byPid.keys().next().value as number);
+    setNewest(this.byPid, p.pid, fresh, this.capacity);
     return fresh;
   }
 
-  /** A process's id, taken from the table when it holds that run of the pid (a parent of many children: hashed once). */
+  /** A parent's id, from either table when it holds that run of the pid: a parent of many children is hashed once. */
   private idOf(pid: number, startNs: bigint, execId: bigint): string {
-    const e = this.byPid.get(pid);
-    return e && e.startNs === startNs && e.execId === execId ? e.entityId : entityId(this.seed, pid, startNs, execId);
+    const e = this.byPid.get(pid) ?? this.parents.get(pid);
+    if (e && e.startNs === startNs && e.execId === execId) return e.entityId;
+    const id = entityId(this.seed, pid, startNs, execId);
+    setNewest(this.parents, pid, { startNs, execId, entityId: id }, this.capacity);
+    return id;
   }
 }

@@ -6,6 +6,7 @@
 // Bounded (oldest entries go first), forgotten at exit.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startTicks } from '../host_files';
+import { setNewest } from '../bounded_map';
 
 /** USER_HZ: /proc/<pid>/stat gives start times in these ticks (nsec_to_clock_t). */
 const NS_PER_TICK = 10_000_000n;
@@ -94,8 +95,6 @@ export class ProcessTable {
   }
 
   private set(pid: number, e: ProcessEntry | null): void {
-    this.entries.delete(pid);
-    this.entries.set(pid, e);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as number);
+    setNewest(this.entries, pid, e, this.capacity);
   }
 }
