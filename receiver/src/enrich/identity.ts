@@ -36,6 +36,9 @@ interface Entry extends Identity {
   parentExecId: bigint;
 }
 
+/** parents are few (shells, service managers, servers): a small table, whatever the process table's size */
+const PARENT_CAPACITY = 4096;
+
 interface ParentId {
   startNs: bigint;
   execId: bigint;
@@ -74,7 +77,7 @@ export class ProcessIdentities {
     const e = this.byPid.get(pid) ?? this.parents.get(pid);
     if (e && e.startNs === startNs && e.execId === execId) return e.entityId;
     const id = entityId(this.seed, pid, startNs, execId);
-    setNewest(this.parents, pid, { startNs, execId, entityId: id }, this.capacity);
+    setNewest(this.parents, pid, { startNs, execId, entityId: id }, PARENT_CAPACITY);
     return id;
   }
 }
