@@ -33,6 +33,13 @@ export function missingForDrop(caps: bigint, chown: boolean): CapabilityName[] {
   return needed.filter((c) => !hasCapability(caps, c));
 }
 
+/** limits.priority_boost needs CAP_SYS_NICE; without it the receiver runs, at its old priority. */
+const CAP_SYS_NICE = 23;
+
+export function canRaisePriority(caps: bigint): boolean {
+  return (caps & (1n << BigInt(CAP_SYS_NICE))) !== 0n;
+}
+
 export const BTF_PATH = '/sys/kernel/btf/vmlinux';
 
 export function hasKernelBtf(path = BTF_PATH): boolean {

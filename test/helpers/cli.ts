@@ -19,9 +19,10 @@ export interface Cli {
   exited: Promise<number | null>;
 }
 
-/** Starts `bpfaudit run --config FILE` and waits until it says it is running. */
-export async function startCli(config: string, env: NodeJS.ProcessEnv = process.env): Promise<Cli> {
-  const child = spawn(bpfauditCommand(), ['run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
+/** Starts `bpfaudit run --config FILE` (behind `wrapper`, a command that execs the rest) and waits until it says it is running. */
+export async function startCli(config: string, env: NodeJS.ProcessEnv = process.env, wrapper: string[] = []): Promise<Cli> {
+  const argv = [...wrapper, bpfauditCommand(), 'run', '--config', config];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
   let out = '';
   child.stderr!.on('data', (d) => (err += d));

@@ -1,7 +1,9 @@
 // Least privilege: started as root, after start-up the receiver runs as
 // nobody with no capability on any thread, while events keep flowing and a
-// SIGHUP reload (which writes the kernel's rule maps) still works.
+// SIGHUP reload (which writes the kernel's rule maps) still works. Before
+// the drop it raises its priority (limits.priority_boost), or says why not.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
@@ -13,7 +15,10 @@ function threadStatus(pid: number) {
   return readdirSync(`/proc/${pid}/task`).map((tid) => {
     const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
     const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)![1].trim().split(/\s+/);
-    return { tid, uid: field('Uid'), gid: field('Gid'), caps: ['CapInh', 'CapPrm', 'CapEff', 'CapAmb'].map((c) => field(c)[0]) };
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // proc(5): nice is the 19th field; the name before it may hold spaces, not ")"
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    return { tid, uid: field('Uid'), gid: field('Gid'), caps: ['CapInh', 'CapPrm', 'CapEff', 'CapAmb'].map((c) => field(c)[0]), nice };
   });
 }
 
@@ -33,6 +38,8 @@ describeKernel('least privilege after start-up', () => {
       expect(t.uid, `thread ${t.tid}`).toEqual(['65534', '65534', '65534', '65534']);
       expect(t.gid, `thread ${t.tid}`).toEqual(['65534', '65534', '65534', '65534']);
       expect(t.caps, `thread ${t.tid}`).toEqual(['0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000']);
+      // the default boost of 4 nice levels over the test's own, on threads started before and after it
+      expect(t.nice, `thread ${t.tid}`).toBe(Math.max(-20, getPriority(0) - 4));
     }
 
     const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
@@ -57,5 +64,17 @@ describeKernel('least privilege after start-up', () => {
     expect(await cli.exited).toBe(0);
     // counters are still read through the maps after the drop
     expect(stderr()).toMatch(/filtered=[^ ]*tcp_connect:5/);
+  });
+
+  it('without CAP_SYS_NICE, says why the priority stays and runs anyway', async () => {
+    const host = installRoot('nice');
+    const cfg = host.config('bpfaudit.yaml', [`exporters: [ { type: file, path: "${join(host.logDir, 'records.jsonl')}", format: jsonl } ]`]);
+    // root, with CAP_SYS_NICE out of the bounding set: as under a unit that does not grant it
+    const cli = await startCli(cfg, process.env, ['setpriv', '--bounding-set=-sys_nice', '--']);
+    expect(cli.stderr()).toContain(`warning: limits.priority_boost: cannot raise the priority to nice ${Math.max(-20, getPriority(0) - 4)}`);
+    expect(cli.stderr()).toContain('CAP_SYS_NICE is needed');
+    for (const t of threadStatus(cli.child.pid!)) expect(t.nice, `thread ${t.tid}`).toBe(getPriority(0));
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../config/defaults';
 import { cgroup2Root } from '../enrich/containers';
 import { Sensor } from '../native/sensor';
-import { BTF_PATH, CAPABILITIES, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities, missingForDrop } from '../privileges';
+import { BTF_PATH, CAPABILITIES, canRaisePriority, effectiveCapabilities, hasCapability, hasKernelBtf, missingCapabilities, missingForDrop } from '../privileges';
 import { probeObjects } from '../probes';
 import { currentRuntime } from '../runtime';
 
@@ -46,6 +46,13 @@ export function check(): number {
     what: 'privileges to drop root after start',
     ok: forDrop.length === 0,
     detail: forDrop.length ? `missing ${forDrop.join(', ')} (or run with security.run_as: root)` : 'sufficient; no capability is kept afterwards',
+  });
+  const nice = canRaisePriority(caps);
+  rows.push({
+    what: 'privileges to raise priority',
+    ok: true,
+    warn: !nice,
+    detail: nice ? `CAP_SYS_NICE present (limits.priority_boost, default ${DEFAULT_CONFIG.limits.priority_boost})` : 'CAP_SYS_NICE missing: limits.priority_boost cannot apply, the receiver runs at the priority it was started with',
   });
   const btf = hasKernelBtf();
   rows.push({ what: 'kernel BTF', ok: btf, detail: btf ? BTF_PATH : `${BTF_PATH} not readable (CONFIG_DEBUG_INFO_BTF)` });

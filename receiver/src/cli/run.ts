@@ -2,6 +2,7 @@
 import { EXPORTER_DEFAULTS } from '../config/defaults';
 import { ConfigError, loadConfigWithWarnings } from '../config/load';
 import type { ExporterConfig } from '../config/types';
+import { raisePriority } from '../priority';
 import { startupBlockers } from '../privileges';
 import { ExporterSetupError, Receiver, type ReceiverStats } from '../receiver';
 import { SensorError } from '../native/sensor';
@@ -74,6 +75,9 @@ export async function run(configPath: string | undefined): Promise<number> {
   const dropping = config.security.run_as !== 'root';
   const blockers = startupBlockers(dropping ? { chown: config.exporters.some((e) => e.type !== 'stdout') } : undefined);
   if (blockers.length) throw new CliError(`cannot start:\n  ${blockers.join('\n  ')}`);
+  // before the drain thread exists (it inherits the boost) and while CAP_SYS_NICE is held
+  const unboosted = raisePriority(config.limits.priority_boost);
+  if (unboosted) process.stderr.write(`bpfaudit: warning: ${unboosted}\n`);
 
   let receiver: Receiver;
   try {

@@ -45,6 +45,8 @@ export const DEFAULT_CONFIG: Config = {
     stats_interval_ms: 60_000,
     shutdown_timeout_ms: 10_000,
     record_path: 'direct',
+    // auditd's default: on a saturated host the sensor is served before the workload, so its ring does not overflow
+    priority_boost: 4,
   },
 };
 

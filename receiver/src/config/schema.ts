@@ -213,6 +213,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
         stats_interval_ms: int(100, 86_400_000),
         shutdown_timeout_ms: int(0, 600_000),
         record_path: { kind: 'string', enum: ['sdk', 'direct'] },
+        priority_boost: int(0, 20),
       },
     },
   },

@@ -133,5 +133,7 @@ export interface Config {
     shutdown_timeout_ms: number;
     /** how records are made: through the OpenTelemetry SDK's Logger, or directly (faster, same records) */
     record_path: 'sdk' | 'direct';
+    /** nice levels the receiver takes above the one it was started with (0: none), as auditd's priority_boost */
+    priority_boost: number;
   };
 }
