@@ -9,8 +9,12 @@ export function effectiveCapabilities(status = readFileSync('/proc/self/status',
   return m ? BigInt('0x' + m[1]) : 0n;
 }
 
+function hasBit(caps: bigint, bit: number): boolean {
+  return (caps & (1n << BigInt(bit))) !== 0n;
+}
+
 export function hasCapability(caps: bigint, name: CapabilityName): boolean {
-  return (caps & (1n << BigInt(CAPABILITIES[name]))) !== 0n;
+  return hasBit(caps, CAPABILITIES[name]);
 }
 
 /**
@@ -37,7 +41,7 @@ export function missingForDrop(caps: bigint, chown: boolean): CapabilityName[] {
 const CAP_SYS_NICE = 23;
 
 export function canRaisePriority(caps: bigint): boolean {
-  return (caps & (1n << BigInt(CAP_SYS_NICE))) !== 0n;
+  return hasBit(caps, CAP_SYS_NICE);
 }
 
 export const BTF_PATH = '/sys/kernel/btf/vmlinux';
