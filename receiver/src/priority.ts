@@ -17,10 +17,15 @@ const HIGHEST = -20;
 export function raisePriority(boost: number): string | undefined {
   if (boost === 0) return undefined;
   const target = Math.max(HIGHEST, getPriority(0) - boost);
-  try {
-    for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), target);
-  } catch (e) {
-    return `limits.priority_boost: cannot raise the priority to nice ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; CAP_SYS_NICE is needed): running at nice ${getPriority(0)}`;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      setPriority(Number(tid), target);
+    } catch (e) {
+      // os.setPriority's SystemError keeps the errno's name in `info`
+      const errno = (e as { info?: { code?: string } }).info?.code ?? (e as Error).message;
+      if (errno === 'ESRCH') continue; // a thread that ended meanwhile
+      return `limits.priority_boost: cannot raise the priority to nice ${target} (${errno}; CAP_SYS_NICE is needed): running at nice ${getPriority(0)}`;
+    }
   }
   return undefined;
 }

@@ -72,7 +72,7 @@ describeKernel('least privilege after start-up', () => {
     // root, with CAP_SYS_NICE out of the bounding set: as under a unit that does not grant it
     const cli = await startCli(cfg, process.env, ['setpriv', '--bounding-set=-sys_nice', '--']);
     expect(cli.stderr()).toContain(`warning: limits.priority_boost: cannot raise the priority to nice ${Math.max(-20, getPriority(0) - 4)}`);
-    expect(cli.stderr()).toContain('CAP_SYS_NICE is needed');
+    expect(cli.stderr()).toContain('(EACCES; CAP_SYS_NICE is needed)');
     for (const t of threadStatus(cli.child.pid!)) expect(t.nice, `thread ${t.tid}`).toBe(getPriority(0));
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
