@@ -36,6 +36,17 @@ describe('process parts', () => {
     expect(parted[2].attributes).not.toHaveProperty('network.peer.port');
   });
 
+  it('are kept for the 64 processes that made one last, then built again', () => {
+    const parts = new ProcessParts();
+    const first = parts.of(SAMPLE_PROC, '/usr/bin/curl', () => ({ x: 1 }));
+    for (let pid = 1; pid < 64; pid++) parts.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + pid }, '/usr/bin/curl', () => ({ x: pid }));
+    expect(parts.of(SAMPLE_PROC, '/usr/bin/curl', () => ({ x: 2 }))).toBe(first);
+    parts.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + 64 }, '/usr/bin/curl', () => ({ x: 64 }));
+    const again = parts.of(SAMPLE_PROC, '/usr/bin/curl', () => ({ x: 3 }));
+    expect(again).not.toBe(first);
+    expect(again.attributes).toEqual({ x: 3 });
+  });
+
   it('hand out one part per state, its attributes frozen', () => {
     const parts = new ProcessParts();
     const a = parts.of(SAMPLE_PROC, '/usr/bin/curl', () => ({ x: 1 }));
