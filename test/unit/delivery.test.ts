@@ -26,24 +26,35 @@ const tmp = () => {
 };
 
 describe('Spool', () => {
-  it('keeps batches in order across a restart', () => {
+  it('keeps batches in order across a restart', async () => {
     const d = tmp();
     const a = new Spool(d, 1 << 20, false);
-    a.append(Buffer.from('one'), 1, 'protobuf');
-    a.append(Buffer.from('two'), 2, 'protobuf');
+    await a.append(Buffer.from('one'), 1, 'protobuf');
+    await a.append(Buffer.from('two'), 2, 'protobuf');
     const b = new Spool(d, 1 << 20, false);
     expect(b.oldest()).toMatchObject({ records: 1, payload: Buffer.from('one') });
-    b.remove(b.oldest()!.seq);
-    b.append(Buffer.from('three'), 3, 'protobuf');
+    await b.remove(b.oldest()!.seq);
+    await b.append(Buffer.from('three'), 3, 'protobuf');
     expect(b.oldest()!.payload.toString()).toBe('two');
     expect(b.stats()).toMatchObject({ batches: 2 });
   });
 
-  it('discards the oldest batches when full, and counts their records', () => {
+  it('takes appends one after another: a large batch written first is queued first', async () => {
+    const s = new Spool(tmp(), 1 << 26, false);
+    await Promise.all([s.append(Buffer.alloc(16 << 20, 1), 1, 'protobuf'), s.append(Buffer.from('two'), 2, 'protobuf'), s.append(Buffer.from('three'), 3, 'protobuf')]);
+    const records: number[] = [];
+    for (let e = s.oldest(); e; e = s.oldest()) {
+      records.push(e.records);
+      await s.remove(e.seq);
+    }
+    expect(records).toEqual([1, 2, 3]);
+  });
+
+  it('discards the oldest batches when full, and counts their records', async () => {
     const s = new Spool(tmp(), 100, false);
-    s.append(Buffer.alloc(40), 5, 'protobuf');
-    s.append(Buffer.alloc(40), 6, 'protobuf');
-    s.append(Buffer.alloc(40), 7, 'protobuf');
+    await s.append(Buffer.alloc(40), 5, 'protobuf');
+    await s.append(Buffer.alloc(40), 6, 'protobuf');
+    await s.append(Buffer.alloc(40), 7, 'protobuf');
     expect(s.stats()).toMatchObject({ batches: 1, overflowRecords: 11 });
     expect(s.oldest()!.records).toBe(7);
   });
@@ -57,11 +68,11 @@ describe('Spool', () => {
     expect(readdirSync(d).sort()).toEqual(['0000000000000001.otlp.corrupt', 'lock']);
   });
 
-  it("records each batch's encoding, and reads spools written before it was recorded", () => {
+  it("records each batch's encoding, and reads spools written before it was recorded", async () => {
     const d = tmp();
     const s = new Spool(d, 1 << 20, false);
-    s.append(Buffer.from('{"resourceLogs":[]}'), 1, 'json');
-    s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
+    await s.append(Buffer.from('{"resourceLogs":[]}'), 1, 'json');
+    await s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
     s.close();
     // the earlier header: magic "BPAS", then records and payload length
     const legacy = (payload: Buffer) => Buffer.concat([Buffer.from('BPAS'), Buffer.from([1, 0, 0, 0]), Buffer.from([payload.length, 0, 0, 0]), payload]);
@@ -71,33 +82,33 @@ describe('Spool', () => {
     const encodings: string[] = [];
     for (let e = again.oldest(); e; e = again.oldest()) {
       encodings.push(e.encoding);
-      again.remove(e.seq);
+      await again.remove(e.seq);
     }
     expect(encodings).toEqual(['json', 'protobuf', 'json', 'protobuf']);
   });
 
-  it('records whether a batch is gzipped, across a restart', () => {
+  it('records whether a batch is gzipped, across a restart', async () => {
     const d = tmp();
     const s = new Spool(d, 1 << 20, false);
-    s.append(gzipSync('{"resourceLogs":[]}'), 1, 'json', true);
-    s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
-    s.append(gzipSync(Buffer.from([0x0a, 0x00])), 3, 'protobuf', true);
+    await s.append(gzipSync('{"resourceLogs":[]}'), 1, 'json', true);
+    await s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
+    await s.append(gzipSync(Buffer.from([0x0a, 0x00])), 3, 'protobuf', true);
     s.close();
     expect(readdirSync(d).filter((f) => f.endsWith('.otlp')).sort().map((f) => readFileSync(join(d, f)).subarray(0, 4).toString('latin1'))).toEqual(['BPZJ', 'BPAP', 'BPZP']);
     const again = new Spool(d, 1 << 20, false);
     const seen: [string, boolean, string][] = [];
     for (let e = again.oldest(); e; e = again.oldest()) {
       seen.push([e.encoding, e.gzipped, (e.gzipped ? gunzipSync(e.payload) : e.payload).toString('hex')]);
-      again.remove(e.seq);
+      await again.remove(e.seq);
     }
     expect(seen).toEqual([['json', true, Buffer.from('{"resourceLogs":[]}').toString('hex')], ['protobuf', false, '0a00'], ['protobuf', true, '0a00']]);
   });
 
-  it('sets a refused batch aside in rejected/ with the answer, and moves on to the next', () => {
+  it('sets a refused batch aside in rejected/ with the answer, and moves on to the next', async () => {
     const d = tmp();
     const s = new Spool(d, 1 << 20, false);
-    s.append(Buffer.from('bad'), 4, 'protobuf');
-    s.append(Buffer.from('good'), 5, 'protobuf');
+    await s.append(Buffer.from('bad'), 4, 'protobuf');
+    await s.append(Buffer.from('good'), 5, 'protobuf');
     expect(s.reject(s.oldest()!.seq, 'HTTP 400 Bad Request\n\nproto: cannot parse')).toBe(true);
     expect(s.oldest()).toMatchObject({ records: 5, payload: Buffer.from('good') });
     expect(readdirSync(join(d, 'rejected')).sort()).toEqual(['0000000000000001.otlp', '0000000000000001.otlp.answer.txt']);

@@ -7,8 +7,12 @@
 // whether it is gzipped (compressed once, when spooled: a tenth of the bytes
 // to write and sync, and no compression again on a retry). A
 // batch the collector refuses for good is set aside in rejected/, with the
-// answer, for an operator to look at.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+// answer, for an operator to look at. Writing, syncing and removing a batch
+// run on libuv's thread pool: a sync waits for the disk, tens to hundreds of
+// milliseconds on a busy host, and on the event loop that wait stopped the
+// records behind it (the ring buffer filled in the bench's live runs).
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../private_dir';
 import { lockSpool } from './spool_lock';
@@ -50,6 +54,8 @@ export class Spool {
   private overflowRecords = 0;
   private setAside = 0;
   private readonly unlock: () => void;
+  /** the append in progress: appends run one after another, so batches enter the spool in order */
+  private writing: Promise<void> = Promise.resolve();
 
   /** Throws SpoolLockedError while another receiver uses `dir`. */
   constructor(
@@ -85,7 +91,15 @@ export class Spool {
     return buf.readUInt32LE(4);
   }
 
-  append(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped = false): void {
+  /** Resolves once the batch is on disk and queued; `payload` must stay unchanged until then. */
+  append(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped = false): Promise<void> {
+    const written = this.writing.then(() => this.write(payload, records, encoding, gzipped));
+    // a failed write is its caller's to report; the next one goes ahead
+    this.writing = written.catch(() => undefined);
+    return written;
+  }
+
+  private async write(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped: boolean): Promise<void> {
     const size = HEADER + payload.length;
     while (this.entries.length && this.bytes + size > this.maxBytes) this.discardOldest();
     if (size > this.maxBytes) {
@@ -98,15 +112,14 @@ export class Spool {
     head.writeUInt32LE(records, 4);
     head.writeUInt32LE(payload.length, 8);
     const tmp = join(this.dir, `${name(seq)}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
+    const file = await open(tmp, 'w', 0o600);
     try {
-      writeSync(fd, head);
-      writeSync(fd, payload);
-      if (this.sync) fsyncSync(fd);
+      await file.writev([head, payload]);
+      if (this.sync) await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
-    renameSync(tmp, join(this.dir, name(seq)));
+    await rename(tmp, join(this.dir, name(seq)));
     this.entries.push({ seq, bytes: size, records });
     this.bytes += size;
   }
@@ -127,9 +140,9 @@ export class Spool {
   }
 
   /** Removes a batch that was delivered; false when overflow already discarded it. */
-  remove(seq: number): boolean {
+  async remove(seq: number): Promise<boolean> {
     const e = this.take(seq);
-    if (e) unlinkSync(join(this.dir, name(e.seq)));
+    if (e) await unlink(join(this.dir, name(e.seq)));
     return e !== undefined;
   }
 

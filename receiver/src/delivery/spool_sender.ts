@@ -83,7 +83,7 @@ export class SpoolSender {
       }
       attempt = 0;
       if (result.kind === 'ok') {
-        if (!this.spool.remove(batch.seq)) continue; // discarded by overflow meanwhile: already counted
+        if (!(await this.spool.remove(batch.seq))) continue; // discarded by overflow meanwhile: already counted
         this.counts.exported += batch.records - result.rejected;
         this.counts.rejected += result.rejected;
         if (result.rejected) this.onError(`collector rejected ${result.rejected} records: ${result.message ?? 'no reason given'}`);

@@ -1,6 +1,7 @@
 // The OTLP exporter: each batch is serialised (and gzipped) once, written to the spool
 // (so it survives a collector outage or a restart) and handed to the sender.
-// export() reports success once the batch is on disk.
+// export() reports success once the batch is on disk; the delivery queue takes
+// its next batch only then, so the payload's bytes stay put while it is written.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -63,13 +64,19 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   }
 
   private spoolPayload(payload: Uint8Array, records: number, done: (result: ExportResult) => void): void {
+    let bytes: Uint8Array;
     try {
-      this.spool.append(this.gzip ? gzipPayload(payload) : payload, records, this.encoding, this.gzip);
-      this.sender.notify();
-      done({ code: ExportResultCode.SUCCESS });
+      bytes = this.gzip ? gzipPayload(payload) : payload;
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+      return done({ code: ExportResultCode.FAILED, error: error as Error });
     }
+    this.spool.append(bytes, records, this.encoding, this.gzip).then(
+      () => {
+        this.sender.notify();
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      (error: Error) => done({ code: ExportResultCode.FAILED, error }),
+    );
   }
 
   /** The direct encoder's records are encoded as they are queued; other encodings queue the records. */
