@@ -101,7 +101,7 @@ export class Spool {
 
   private async write(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped: boolean): Promise<void> {
     const size = HEADER + payload.length;
-    while (this.entries.length && this.bytes + size > this.maxBytes) this.discardOldest();
+    while (this.entries.length && this.bytes + size > this.maxBytes) await this.discardOldest();
     if (size > this.maxBytes) {
       this.overflowRecords += records;
       return;
@@ -124,11 +124,11 @@ export class Spool {
     this.bytes += size;
   }
 
-  private discardOldest(): void {
+  private async discardOldest(): Promise<void> {
     const e = this.entries.shift()!;
     this.bytes -= e.bytes;
     this.overflowRecords += e.records;
-    unlinkSync(join(this.dir, name(e.seq)));
+    await unlink(join(this.dir, name(e.seq)));
   }
 
   /** The oldest batch, or undefined when empty. */
