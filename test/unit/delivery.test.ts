@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,10 @@ import type { QueueingExporter } from '../../receiver/src/delivery/record_queue'
 import { RetryableExportError } from '../../receiver/src/delivery/retryable';
 import { startTicks } from '../../receiver/src/host_files';
 import { Spool } from '../../receiver/src/delivery/spool';
+import { SpoolingOtlpExporter } from '../../receiver/src/delivery/spooling_otlp_exporter';
+import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
+import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
+import { readable, testContext } from '../helpers/records';
 import { backoffMs } from '../../receiver/src/delivery/spool_sender';
 
 const dirs: string[] = [];
@@ -39,7 +43,7 @@ describe('Spool', () => {
     expect(b.stats()).toMatchObject({ batches: 2 });
   });
 
-  it('takes appends one after another: a large batch written first is queued first', async () => {
+  it('writes batches side by side but queues them in order: a large batch appended first is queued first', async () => {
     const s = new Spool(tmp(), 1 << 26, false);
     await Promise.all([s.append(Buffer.alloc(16 << 20, 1), 1, 'protobuf'), s.append(Buffer.from('two'), 2, 'protobuf'), s.append(Buffer.from('three'), 3, 'protobuf')]);
     const records: number[] = [];
@@ -48,6 +52,19 @@ describe('Spool', () => {
       await s.remove(e.seq);
     }
     expect(records).toEqual([1, 2, 3]);
+  });
+
+  it('counts batches being written in its size and room, and leaves out a write that failed', async () => {
+    const d = tmp();
+    const s = new Spool(d, 1000, false);
+    const first = s.append(Buffer.alloc(900), 7, 'protobuf');
+    // not on disk yet, and already counted: a full spool holds the delivery queue back at once
+    expect(s.stats()).toMatchObject({ batches: 1, bytes: 912 });
+    expect(s.hasRoom()).toBe(false);
+    await first;
+    rmSync(d, { recursive: true });
+    await expect(s.append(Buffer.alloc(10), 1, 'protobuf')).rejects.toThrow(/ENOENT/);
+    expect(s.stats()).toMatchObject({ batches: 1, bytes: 912 });
   });
 
   it('discards the oldest batches when full, and counts their records', async () => {
@@ -137,6 +154,36 @@ describe('Spool', () => {
     expect(readdirSync(d)).toContain('lock');
     b.close();
     expect(readdirSync(d)).not.toContain('lock');
+  });
+});
+
+describe('SpoolingOtlpExporter', () => {
+  it('takes the next batch while fewer than four are being written, and counts one it could not spool as failed', async () => {
+    const dir = tmp();
+    const errors: string[] = [];
+    const exporter = new SpoolingOtlpExporter({
+      url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
+      spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError: (m) => errors.push(m),
+    });
+    const exec = (n: number) => readable(eventToLogRecord({
+      kind: 'exec', ktimeNs: BigInt(n + 1), proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/true', exeTruncated: false,
+      exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['true', `r${n}`], argsTruncated: false,
+    }, testContext()));
+    const results: ExportResultCode[] = [];
+    for (let i = 0; i < 5; i++) exporter.export([exec(i)], (r) => results.push(r.code));
+    // three go on at once; the fourth waits until one of the writes before it is on disk
+    expect(results).toEqual([ExportResultCode.SUCCESS, ExportResultCode.SUCCESS, ExportResultCode.SUCCESS]);
+    await exporter.forceFlush();
+    expect(results).toEqual(Array(5).fill(ExportResultCode.SUCCESS));
+    expect(exporter.stats()).toMatchObject({ failed: 0, spool: { batches: 5 } });
+
+    // the next batch's temporary name is taken by a directory: its write fails after export() returned
+    mkdirSync(join(dir, `${'6'.padStart(16, '0')}.otlp.tmp`));
+    exporter.export([exec(5), exec(6)], (r) => results.push(r.code));
+    await exporter.forceFlush();
+    expect(exporter.stats()).toMatchObject({ failed: 2, spool: { batches: 5 } });
+    expect(errors).toContainEqual(expect.stringMatching(/^could not spool 2 records: EISDIR.*; counted as failed$/));
+    await exporter.shutdown();
   });
 });
 
@@ -246,6 +293,28 @@ describe('DeliveryProcessor', () => {
     await flushed;
     expect(exported).toHaveLength(20);
     expect(p.stats()).toEqual({ queued: 0, held: 0, delivered: 20, failed: 0, retries: 0 });
+  });
+
+  it('sends full batches as they fill; the records behind them wait for more or for the flush timer', async () => {
+    const sizes: number[] = [];
+    const exporter: LogRecordExporter = {
+      // takes each batch at once, as the spool does while it writes
+      export: (logs, done) => {
+        sizes.push(logs.length);
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, idleFlushMs: 50, highWater: 100, retry: LOCAL_RETRY });
+    for (let i = 0; i < 6; i++) p.onEmit(record(i));
+    await new Promise((r) => setImmediate(r));
+    for (let i = 6; i < 9; i++) p.onEmit(record(i));
+    await new Promise((r) => setImmediate(r));
+    expect(sizes).toEqual([4, 4]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sizes).toEqual([4, 4, 1]);
+    await p.shutdown();
   });
 
   it('counts what an exporter failed to take for good', async () => {

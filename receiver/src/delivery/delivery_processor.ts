@@ -76,7 +76,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
       return;
     }
     this.pushed++;
-    if (this.queue.length >= this.options.maxBatch) this.kick();
+    if (this.queue.length >= this.options.maxBatch) this.kick(false);
     else if (!this.timer) {
       this.batchStartedAt = Date.now();
       this.arm(this.options.idleFlushMs);
@@ -115,14 +115,21 @@ export class DeliveryProcessor implements LogRecordProcessor {
     }
   }
 
-  private kick(): void {
+  /**
+   * Exports what is queued; with `partial` false only full batches, as a full
+   * one came in. The records behind them were queued after the kick, and the
+   * first of them armed the flush timer: when an export returns at once (the
+   * spool takes batches while it writes), they would otherwise leave as a
+   * small batch of their own.
+   */
+  private kick(partial = true): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.exporting && this.queue.length) this.exporting = this.exportAll().finally(() => (this.exporting = undefined));
+    if (!this.exporting && this.queue.length) this.exporting = this.exportAll(partial).finally(() => (this.exporting = undefined));
   }
 
-  private async exportAll(): Promise<void> {
-    while (this.queue.length) {
+  private async exportAll(partial: boolean): Promise<void> {
+    while (this.queue.length >= this.options.maxBatch || (partial && this.queue.length)) {
       // a full spool is emptied by its sender: wait for it rather than discard spooled batches
       while (!this.closed && !this.exporterHasRoom()) await new Promise((r) => setTimeout(r, 20));
       const batch = this.queue.take(this.options.maxBatch);

@@ -1,7 +1,9 @@
 // The OTLP exporter: each batch is serialised (and gzipped) once, written to the spool
 // (so it survives a collector outage or a restart) and handed to the sender.
-// export() reports success once the batch is on disk; the delivery queue takes
-// its next batch only then, so the payload's bytes stay put while it is written.
+// Up to MAX_WRITES batches are written at once: export() reports success as
+// soon as its batch is being written and fewer than that are, so the delivery
+// queue goes on while the disk syncs. A write that fails later counts its
+// records as failed, as an export that failed at once would.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -27,6 +29,9 @@ export interface OtlpDeliveryStats extends SenderStats {
   spool: SpoolStats;
 }
 
+/** libuv's thread pool has four threads; the disk commits concurrent syncs together */
+const MAX_WRITES = 4;
+
 export class SpoolingOtlpExporter implements QueueingExporter {
   private readonly spool: Spool;
   private readonly sender: SpoolSender;
@@ -36,12 +41,17 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   private readonly encoder: OtlpLogsEncoder | undefined;
   private readonly encoding: SpoolEncoding;
   private readonly gzip: boolean;
+  /** the batches being written, each settling (never rejecting) once it is on disk or counted */
+  private readonly writes = new Set<Promise<void>>();
+  private writeFailed = 0;
+  private readonly onError: (message: string) => void;
 
   /** Throws SpoolLockedError while another receiver uses the spool. */
   constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
     this.encoding = encodingOf(options.protocol);
     this.gzip = options.gzip;
+    this.onError = options.onError ?? (() => {});
     this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
     this.sender.start();
     if (options.protocol === 'http/json') this.serialize = (logs) => JsonLogsSerializer.serializeRequest(logs);
@@ -66,17 +76,21 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   private spoolPayload(payload: Uint8Array, records: number, done: (result: ExportResult) => void): void {
     let bytes: Uint8Array;
     try {
-      bytes = this.gzip ? gzipPayload(payload) : payload;
+      // bytes of its own: the encoder reuses the payload's once done is called
+      bytes = this.gzip ? gzipPayload(payload) : Buffer.from(payload);
     } catch (error) {
       return done({ code: ExportResultCode.FAILED, error: error as Error });
     }
-    this.spool.append(bytes, records, this.encoding, this.gzip).then(
-      () => {
-        this.sender.notify();
-        done({ code: ExportResultCode.SUCCESS });
+    const written: Promise<void> = this.spool.append(bytes, records, this.encoding, this.gzip).then(
+      () => this.sender.notify(),
+      (error: Error) => {
+        this.writeFailed += records;
+        this.onError(`could not spool ${records} records: ${error.message}; counted as failed`);
       },
-      (error: Error) => done({ code: ExportResultCode.FAILED, error }),
-    );
+    ).finally(() => this.writes.delete(written));
+    this.writes.add(written);
+    if (this.writes.size < MAX_WRITES) done({ code: ExportResultCode.SUCCESS });
+    else void Promise.race(this.writes).then(() => done({ code: ExportResultCode.SUCCESS }));
   }
 
   /** The direct encoder's records are encoded as they are queued; other encodings queue the records. */
@@ -93,7 +107,10 @@ export class SpoolingOtlpExporter implements QueueingExporter {
     return this.spool.hasRoom();
   }
 
-  async forceFlush(): Promise<void> {}
+  /** Waits until every batch taken is on disk (or counted as failed). */
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.writes);
+  }
 
   /** Sends what the spool holds until the deadline (ms since epoch). */
   drain(deadline: number): Promise<boolean> {
@@ -103,11 +120,13 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.forceFlush();
     await this.sender.stop();
     this.spool.close();
   }
 
   stats(): OtlpDeliveryStats {
-    return { ...this.sender.stats(), spool: this.spool.stats() };
+    const sent = this.sender.stats();
+    return { ...sent, failed: sent.failed + this.writeFailed, spool: this.spool.stats() };
   }
 }
