@@ -158,7 +158,7 @@ describe('Spool', () => {
 });
 
 describe('SpoolingOtlpExporter', () => {
-  it('takes the next batch while fewer than four are being written, and counts one it could not spool as failed', async () => {
+  it('takes the next batch while fewer than four are being written; a write that fails is held and retried until shutdown gives it up', async () => {
     const dir = tmp();
     const errors: string[] = [];
     const exporter = new SpoolingOtlpExporter({
@@ -177,13 +177,45 @@ describe('SpoolingOtlpExporter', () => {
     expect(results).toEqual(Array(5).fill(ExportResultCode.SUCCESS));
     expect(exporter.stats()).toMatchObject({ failed: 0, spool: { batches: 5 } });
 
-    // the next batch's temporary name is taken by a directory: its write fails after export() returned
-    mkdirSync(join(dir, `${'6'.padStart(16, '0')}.otlp.tmp`));
+    // the next batch's temporary name is taken by a directory: its first write fails after export() returned, the retry lands
+    const blocked = (seq: number) => mkdirSync(join(dir, `${String(seq).padStart(16, '0')}.otlp.tmp`));
+    blocked(6);
     exporter.export([exec(5), exec(6)], (r) => results.push(r.code));
     await exporter.forceFlush();
-    expect(exporter.stats()).toMatchObject({ failed: 2, spool: { batches: 5 } });
-    expect(errors).toContainEqual(expect.stringMatching(/^could not spool 2 records: EISDIR.*; counted as failed$/));
+    expect(exporter.stats()).toMatchObject({ failed: 0, spool: { batches: 6 } });
+    expect(errors.filter((m) => m.startsWith('spool '))).toEqual([
+      expect.stringMatching(/: EISDIR.*; holding 2 records .* and retrying$/),
+      expect.stringMatching(/: writing again; the held records are on disk$/),
+    ]);
+
+    // past shutdown's deadline a failing write is counted as failed, not retried
+    exporter.abandon();
+    blocked(8);
+    exporter.export([exec(7)], (r) => results.push(r.code));
+    await exporter.forceFlush();
+    expect(exporter.stats()).toMatchObject({ failed: 1, spool: { batches: 6 } });
+    expect(errors.at(-1)).toMatch(/^could not spool 1 records: EISDIR.*; counted as failed$/);
     await exporter.shutdown();
+  });
+
+  it("gives a write that keeps failing up when the delivery queue's shutdown deadline passes", async () => {
+    const dir = tmp();
+    const exporter = new SpoolingOtlpExporter({
+      url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
+      spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError: () => {},
+    });
+    // every name the write tries in the next seconds is taken
+    for (let seq = 1; seq <= 100; seq++) mkdirSync(join(dir, `${String(seq).padStart(16, '0')}.otlp.tmp`));
+    const p = new DeliveryProcessor(exporter, { maxBatch: 1, flushIntervalMs: 1000, idleFlushMs: 1000, highWater: 10, retry: LOCAL_RETRY });
+    p.push(readable(eventToLogRecord({
+      kind: 'exec', ktimeNs: 1n, proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/true', exeTruncated: false,
+      exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['true'], argsTruncated: false,
+    }, testContext())));
+    const started = Date.now();
+    await p.flushBy(started + 400);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(exporter.stats()).toMatchObject({ failed: 1, spool: { batches: 0 } });
+    await p.shutdown();
   });
 });
 

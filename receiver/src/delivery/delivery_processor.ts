@@ -175,6 +175,8 @@ export class DeliveryProcessor implements LogRecordProcessor {
   abandon(): void {
     this.abandoned = true;
     this.wakeRetry?.();
+    // an exporter that retries writes of its own (the OTLP spool) gives them up too
+    (this.exporter as LogRecordExporter & { abandon?: () => void }).abandon?.();
   }
 
   /** Flushes, giving up (counted) what still fails at the deadline (ms since epoch). */

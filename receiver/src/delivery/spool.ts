@@ -125,13 +125,13 @@ export class Spool {
   }
 
   private async write(w: Write, payload: Uint8Array, encoding: SpoolEncoding, gzipped: boolean, discarded: Promise<void>[]): Promise<void> {
+    const tmp = join(this.dir, `${name(w.seq)}.tmp`);
     try {
       await Promise.all(discarded);
       const head = Buffer.alloc(HEADER);
       head.writeUInt32LE((gzipped ? GZIP_MAGIC : MAGIC)[encoding], 0);
       head.writeUInt32LE(w.records, 4);
       head.writeUInt32LE(payload.length, 8);
-      const tmp = join(this.dir, `${name(w.seq)}.tmp`);
       const file = await open(tmp, 'w', 0o600);
       try {
         await file.writev([head, payload]);
@@ -144,6 +144,8 @@ export class Spool {
     } catch (e) {
       w.state = 'failed';
       this.bytes -= w.bytes;
+      // a write cut short (a full disk) leaves no partial file to fill the disk further as it is retried
+      await unlink(tmp).catch(() => undefined);
       throw e;
     } finally {
       this.settle();

@@ -2,8 +2,10 @@
 // (so it survives a collector outage or a restart) and handed to the sender.
 // Up to MAX_WRITES batches are written at once: export() reports success as
 // soon as its batch is being written and fewer than that are, so the delivery
-// queue goes on while the disk syncs. A write that fails later counts its
-// records as failed, as an export that failed at once would.
+// queue goes on while the disk syncs. A write that fails (a full disk) keeps
+// its bytes and is tried again with backoff, holding its place among the
+// writes, so a disk that stays full backs up into the queue and the kernel's
+// ring; only once shutdown's deadline has passed is it given up and counted.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -12,7 +14,8 @@ import { OtlpLogsEncoder } from './otlp_protobuf';
 import { EncodedQueue } from './encoded_queue';
 import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
 import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
-import { SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
+import { backoffMs, SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
+import { LOCAL_RETRY } from '../config/defaults';
 
 export interface SpoolingOtlpOptions extends OtlpClientOptions {
   /** how new batches are encoded; spooled ones are sent as they were */
@@ -41,9 +44,12 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   private readonly encoder: OtlpLogsEncoder | undefined;
   private readonly encoding: SpoolEncoding;
   private readonly gzip: boolean;
-  /** the batches being written, each settling (never rejecting) once it is on disk or counted */
+  /** the batches being written, each settling (never rejecting) once it is on disk or given up and counted */
   private readonly writes = new Set<Promise<void>>();
   private writeFailed = 0;
+  private abandoned = false;
+  /** wake the writes waiting to try again */
+  private readonly wakers = new Set<() => void>();
   private readonly onError: (message: string) => void;
 
   /** Throws SpoolLockedError while another receiver uses the spool. */
@@ -81,16 +87,45 @@ export class SpoolingOtlpExporter implements QueueingExporter {
     } catch (error) {
       return done({ code: ExportResultCode.FAILED, error: error as Error });
     }
-    const written: Promise<void> = this.spool.append(bytes, records, this.encoding, this.gzip).then(
-      () => this.sender.notify(),
-      (error: Error) => {
-        this.writeFailed += records;
-        this.onError(`could not spool ${records} records: ${error.message}; counted as failed`);
-      },
-    ).finally(() => this.writes.delete(written));
+    const written: Promise<void> = this.write(bytes, records).finally(() => this.writes.delete(written));
     this.writes.add(written);
     if (this.writes.size < MAX_WRITES) done({ code: ExportResultCode.SUCCESS });
     else void Promise.race(this.writes).then(() => done({ code: ExportResultCode.SUCCESS }));
+  }
+
+  /** Writes a batch to the spool, trying again while it fails, until abandon(). */
+  private async write(bytes: Uint8Array, records: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.spool.append(bytes, records, this.encoding, this.gzip);
+        if (attempt > 0) this.onError(`spool ${this.spool.dir}: writing again; the held records are on disk`);
+        this.sender.notify();
+        return;
+      } catch (error) {
+        const why = (error as Error).message;
+        if (this.abandoned) {
+          this.writeFailed += records;
+          this.onError(`could not spool ${records} records: ${why}; counted as failed`);
+          return;
+        }
+        if (attempt === 0) this.onError(`spool ${this.spool.dir}: ${why}; holding ${records} records (later ones wait in the queue and the kernel's ring) and retrying`);
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.wakers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, backoffMs(attempt, LOCAL_RETRY));
+          this.wakers.add(wake);
+        });
+      }
+    }
+  }
+
+  /** Shutdown's deadline passed: a write failing from now on is tried once more, then counted as failed. */
+  abandon(): void {
+    this.abandoned = true;
+    for (const wake of [...this.wakers]) wake();
   }
 
   /** The direct encoder's records are encoded as they are queued; other encodings queue the records. */
