@@ -158,17 +158,20 @@ describe('Spool', () => {
 });
 
 describe('SpoolingOtlpExporter', () => {
+  const exec = (n: number) => readable(eventToLogRecord({
+    kind: 'exec', ktimeNs: BigInt(n + 1), proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/true', exeTruncated: false,
+    exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['true', `r${n}`], argsTruncated: false,
+  }, testContext()));
+  // no collector answers: what is spooled stays
+  const spoolTo = (dir: string, onError: (m: string) => void = () => {}) => new SpoolingOtlpExporter({
+    url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
+    spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError,
+  });
+
   it('takes the next batch while fewer than four are being written; a write that fails is held and retried until shutdown gives it up', async () => {
     const dir = tmp();
     const errors: string[] = [];
-    const exporter = new SpoolingOtlpExporter({
-      url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
-      spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError: (m) => errors.push(m),
-    });
-    const exec = (n: number) => readable(eventToLogRecord({
-      kind: 'exec', ktimeNs: BigInt(n + 1), proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/true', exeTruncated: false,
-      exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['true', `r${n}`], argsTruncated: false,
-    }, testContext()));
+    const exporter = spoolTo(dir, (m) => errors.push(m));
     const results: ExportResultCode[] = [];
     for (let i = 0; i < 5; i++) exporter.export([exec(i)], (r) => results.push(r.code));
     // three go on at once; the fourth waits until one of the writes before it is on disk
@@ -200,17 +203,11 @@ describe('SpoolingOtlpExporter', () => {
 
   it("gives a write that keeps failing up when the delivery queue's shutdown deadline passes", async () => {
     const dir = tmp();
-    const exporter = new SpoolingOtlpExporter({
-      url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
-      spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError: () => {},
-    });
+    const exporter = spoolTo(dir);
     // every name the write tries in the next seconds is taken
     for (let seq = 1; seq <= 100; seq++) mkdirSync(join(dir, `${String(seq).padStart(16, '0')}.otlp.tmp`));
     const p = new DeliveryProcessor(exporter, { maxBatch: 1, flushIntervalMs: 1000, idleFlushMs: 1000, highWater: 10, retry: LOCAL_RETRY });
-    p.push(readable(eventToLogRecord({
-      kind: 'exec', ktimeNs: 1n, proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/true', exeTruncated: false,
-      exeFileless: false, exeDeleted: false, exeOverlayUpper: false, argv: ['true'], argsTruncated: false,
-    }, testContext())));
+    p.push(exec(0));
     const started = Date.now();
     await p.flushBy(started + 400);
     expect(Date.now() - started).toBeLessThan(3_000);
