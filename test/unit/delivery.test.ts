@@ -346,6 +346,28 @@ describe('DeliveryProcessor', () => {
     await p.shutdown();
   });
 
+  it('sends the partial batch whose flush timer fired while a full batch was being exported', async () => {
+    const sizes: number[] = [];
+    let release = () => {};
+    const exporter: LogRecordExporter = {
+      export: (logs, done) => {
+        sizes.push(logs.length);
+        release = () => done({ code: ExportResultCode.SUCCESS });
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const p = new DeliveryProcessor(exporter, { maxBatch: 4, flushIntervalMs: 1000, idleFlushMs: 20, highWater: 100, retry: LOCAL_RETRY });
+    for (let i = 0; i < 6; i++) p.onEmit(record(i));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sizes).toEqual([4]);
+    release();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sizes).toEqual([4, 2]);
+    release();
+    await p.shutdown();
+  });
+
   it('counts what an exporter failed to take for good', async () => {
     const exporter: LogRecordExporter = {
       export: (_logs, done) => done({ code: ExportResultCode.FAILED, error: new Error('disk full') }),

@@ -52,6 +52,8 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private closed = false;
   private abandoned = false;
   private wakeRetry: (() => void) | undefined;
+  /** a kick asked for the partial batch too */
+  private partialWanted = false;
 
   constructor(
     readonly exporter: LogRecordExporter,
@@ -120,16 +122,18 @@ export class DeliveryProcessor implements LogRecordProcessor {
    * one came in. The records behind them were queued after the kick, and the
    * first of them armed the flush timer: when an export returns at once (the
    * spool takes batches while it writes), they would otherwise leave as a
-   * small batch of their own.
+   * small batch of their own. A partial kick while an export runs is kept
+   * for its loop: the timer that asked is spent.
    */
   private kick(partial = true): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.exporting && this.queue.length) this.exporting = this.exportAll(partial).finally(() => (this.exporting = undefined));
+    if (partial && this.queue.length) this.partialWanted = true;
+    if (!this.exporting && this.queue.length) this.exporting = this.exportAll().finally(() => (this.exporting = undefined));
   }
 
-  private async exportAll(partial: boolean): Promise<void> {
-    while (this.queue.length >= this.options.maxBatch || (partial && this.queue.length)) {
+  private async exportAll(): Promise<void> {
+    while (this.queue.length >= this.options.maxBatch || (this.partialWanted && this.queue.length)) {
       // a full spool is emptied by its sender: wait for it rather than discard spooled batches
       while (!this.closed && !this.exporterHasRoom()) await new Promise((r) => setTimeout(r, 20));
       const batch = this.queue.take(this.options.maxBatch);
@@ -142,6 +146,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
         this.counts.delivered += batch.length;
       }
     }
+    this.partialWanted = false;
   }
 
   private label(): string {
