@@ -2,7 +2,8 @@
 // root-owned var/lib): batches outlive a protocol change and a kill -9, a
 // batch the collector refuses as malformed is set aside without blocking the
 // ones behind it, and one spool serves one receiver.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
@@ -154,6 +155,64 @@ describeKernel('the OTLP spool in an installation', () => {
     expect(readdirSync(dir).filter((f) => /\.(otlp|tmp)$/.test(f))).toEqual([]);
     // what the killed process held in memory (read from the ring, not yet spooled) died with it
     process.stdout.write(`kill -9: ${made.length} execs made, ${onDisk.length} spooled and delivered once after the restart, ${made.length - onDisk.length} in memory at the kill\n`);
+  });
+
+  it('a full spool disk holds the records back and retries; once there is room every record reaches the collector once', async () => {
+    const host = installRoot('spool-full');
+    mkdirSync(host.spoolDir, { recursive: true, mode: 0o755 });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'bpfaudit-test', host.spoolDir]);
+    const server = new OtlpTestServer();
+    try {
+      const url = await server.start();
+      const prefix = `spoolfull${process.pid}`;
+      const cli = await startCli(otlpConfig(host, 'bpfaudit.yaml', url, 'http/protobuf'));
+      const first = await markedExecs(prefix, 0, 10, 10);
+      await until('the first records at the collector', () => markers(server.records, prefix).length === 10);
+
+      // fill the file system to the last byte (a batch of ten records is smaller than a page), and again once
+      // the batches being sent meanwhile (the host's other execs) are deleted and their pages free
+      const filler = join(host.spoolDir, 'filler');
+      const batches = () => readdirSync(join(host.spoolDir, 'otlp-0')).filter((f) => /\.(otlp|tmp)$/.test(f)).length;
+      const fill = () => {
+        const fd = openSync(filler, 'a');
+        try {
+          for (const chunk of [4096, 1]) {
+            try {
+              for (;;) writeSync(fd, Buffer.alloc(chunk));
+            } catch (e) {
+              expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+            }
+          }
+        } finally {
+          closeSync(fd);
+        }
+      };
+      for (const _ of [1, 2]) {
+        await until('no batch on its way', () => batches() === 0);
+        fill();
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const held = await markedExecs(prefix, 10, 40, 10);
+      await until('the spool to report the full disk', () => /spool .*: ENOSPC.*; holding \d+ records/.test(cli.stderr()));
+      expect(markers(server.records, prefix)).toEqual(first);
+
+      unlinkSync(filler);
+      const later = await markedExecs(prefix, 40, 50, 10);
+      const all = [...first, ...held, ...later];
+      await until('every record at the collector', () => markers(server.records, prefix).length >= all.length, 20_000);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      // a batch written again joins the spool behind those written meanwhile: every record once, not necessarily in order
+      const arrived = markers(server.records, prefix);
+      expect([...arrived].sort()).toEqual([...all].sort());
+      expect(cli.stderr()).toContain('writing again; the held records are on disk');
+      expect(cli.stderr()).toMatch(/exporter\[0\]=otlp .* rejected=0 failed=0 /);
+      expect(readdirSync(join(host.spoolDir, 'otlp-0')).filter((f) => /\.(otlp|tmp)$/.test(f))).toEqual([]);
+    } finally {
+      await server.stop();
+      // lazily: a receiver still running after a failed assertion must not hide the failure
+      execFileSync('umount', ['--lazy', host.spoolDir]);
+    }
   });
 
   it('a second receiver on the same spool exits 1 naming the holder; after the holder stops it starts', async () => {
