@@ -11,11 +11,12 @@
 // run on libuv's thread pool: a sync waits for the disk, tens to hundreds of
 // milliseconds on a busy host, and on the event loop that wait stopped the
 // records behind it (the ring buffer filled in the bench's live runs). Batches
-// are written side by side, not one after another: one sync per batch in a
-// row capped the whole pipeline at a batch per sync (4,096 records per 25-45
-// ms on this machine's disk), and the file system commits concurrent syncs
-// together. A batch joins the queue only once every batch before it is on
-// disk, so the sender still sees them in order.
+// are written side by side, not one after another: each of a write's five
+// steps waits for a turn of the event loop, which a busy receiver spends on a
+// ring batch, and one write at a time held the bench's pipeline to a batch
+// per 25-45 ms (the disk itself syncs one in under a millisecond, and
+// concurrent syncs are committed together). A batch joins the queue only once
+// every batch before it is on disk, so the sender still sees them in order.
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
