@@ -11,7 +11,7 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { queueFor, type QueuedBatch, type RecordQueue } from './record_queue';
-import { RetryableExportError } from './retryable';
+import { RetryableExportError, retryPause } from './retryable';
 import { backoffMs, type RetryPolicy } from './spool_sender';
 
 export interface DeliveryOptions {
@@ -51,7 +51,8 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private held = 0;
   private closed = false;
   private abandoned = false;
-  private wakeRetry: (() => void) | undefined;
+  /** end a retry's pause */
+  private readonly wakers = new Set<() => void>();
   /** a kick asked for the partial batch too */
   private partialWanted = false;
 
@@ -160,14 +161,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
     this.held = batch.length;
     this.onError(`${this.label()}: ${error.message}; holding ${batch.length} records (later ones wait in the queue and the kernel's ring) and retrying`);
     for (let attempt = 0; error instanceof RetryableExportError && !this.abandoned; attempt++) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, backoffMs(attempt, this.options.retry));
-        this.wakeRetry = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wakeRetry = undefined;
+      await retryPause(backoffMs(attempt, this.options.retry), this.wakers);
       this.counts.retries++;
       error = await this.exportOnce(batch);
     }
@@ -179,7 +173,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   /** From now on a failing batch is tried once more, then counted as failed: shutdown's deadline passed. */
   abandon(): void {
     this.abandoned = true;
-    this.wakeRetry?.();
+    for (const wake of [...this.wakers]) wake();
     // an exporter that retries writes of its own (the OTLP spool) gives them up too
     (this.exporter as LogRecordExporter & { abandon?: () => void }).abandon?.();
   }

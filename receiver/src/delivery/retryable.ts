@@ -7,3 +7,19 @@ export class RetryableExportError extends Error {
     this.name = 'RetryableExportError';
   }
 }
+
+/**
+ * The pause before trying a failed local write again: `ms`, or until one of
+ * `wakers` is called (shutdown's deadline has passed and the waiting ends).
+ */
+export function retryPause(ms: number, wakers: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      wakers.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    wakers.add(wake);
+  });
+}

@@ -15,6 +15,7 @@ import { EncodedQueue } from './encoded_queue';
 import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
 import { Spool, type SpoolEncoding, type SpoolStats } from './spool';
 import { backoffMs, SpoolSender, type RetryPolicy, type SenderStats } from './spool_sender';
+import { retryPause } from './retryable';
 import { LOCAL_RETRY } from '../config/defaults';
 
 export interface SpoolingOtlpOptions extends OtlpClientOptions {
@@ -48,7 +49,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   private readonly writes = new Set<Promise<void>>();
   private writeFailed = 0;
   private abandoned = false;
-  /** wake the writes waiting to try again */
+  /** end the pauses of writes waiting to try again */
   private readonly wakers = new Set<() => void>();
   private readonly onError: (message: string) => void;
 
@@ -109,15 +110,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
           return;
         }
         if (attempt === 0) this.onError(`spool ${this.spool.dir}: ${why}; holding ${records} records (later ones wait in the queue and the kernel's ring) and retrying`);
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            this.wakers.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, backoffMs(attempt, LOCAL_RETRY));
-          this.wakers.add(wake);
-        });
+        await retryPause(backoffMs(attempt, LOCAL_RETRY), this.wakers);
       }
     }
   }
