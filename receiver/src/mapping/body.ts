@@ -19,12 +19,12 @@ export function seconds(ns: bigint): string {
   return `${s >= 1 ? s.toFixed(1) : s.toFixed(3)}s`;
 }
 
+/** Concatenated, not joined from arrays: an exec's line cost 0.86 µs with its four arrays, 0.35 without. */
 export function execBody(ev: ExecEvent, argv: string[], truncated: boolean, tty: string | undefined): string {
-  const words = [quoteArg(ev.exe), ...argv.slice(1).map(quoteArg)];
-  const creds = [`uid=${ev.proc.uid}`, `euid=${ev.proc.euid}`];
-  if (tty) creds.push(`tty=${escapeText(tty)}`);
-  creds.push(`ppid=${ev.proc.ppid}`);
-  return `exec ${who(ev.oldComm, ev.proc.pid)} ${words.join(' ')}${truncated ? ' [truncated]' : ''} (${creds.join(' ')})`;
+  let line = `exec ${who(ev.oldComm, ev.proc.pid)} ${quoteArg(ev.exe)}`;
+  for (let i = 1; i < argv.length; i++) line += ` ${quoteArg(argv[i])}`;
+  if (truncated) line += ' [truncated]';
+  return `${line} (uid=${ev.proc.uid} euid=${ev.proc.euid}${tty ? ` tty=${escapeText(tty)}` : ''} ppid=${ev.proc.ppid})`;
 }
 
 export function exitBody(ev: ExitEvent): string {
