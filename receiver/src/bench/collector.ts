@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { recordTimes } from './otlp_times';
+import { percentile } from './percentile';
 
 export interface AcceptingCollector {
   server: Server;
@@ -45,11 +46,6 @@ export async function acceptingCollector(sampleEvery = 0): Promise<AcceptingColl
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, stats, latencies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-export function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** p50/p99 per kind (exec, TCP, UDP) of the sampled latencies. */

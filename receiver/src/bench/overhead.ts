@@ -8,6 +8,7 @@ import { withAuditd } from './auditd';
 import { acceptingCollector } from './collector';
 import { runLoop } from './loops';
 import { startReceiver, stopReceiver } from './receiver_process';
+import { median } from './percentile';
 
 export interface WorkloadTimes {
   connectSeconds: number;
@@ -26,7 +27,6 @@ export interface OverheadResult {
   auditd: WorkloadTimes;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const AUDIT_RULE = ['-a', 'always,exit', '-F', 'arch=b64', '-S', 'connect', '-S', 'accept', '-S', 'accept4', '-S', 'execve', '-S', 'execveat', '-k', 'bpfaudit_bench'];
 

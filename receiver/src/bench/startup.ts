@@ -3,6 +3,7 @@
 // receiver saying it is running, with its default probes.
 import { acceptingCollector } from './collector';
 import { startReceiver, stopReceiver } from './receiver_process';
+import { median } from './percentile';
 
 export async function startupSeconds(rounds = 5): Promise<number> {
   const collector = await acceptingCollector();
@@ -17,5 +18,5 @@ export async function startupSeconds(rounds = 5): Promise<number> {
   } finally {
     collector.server.close();
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return median(times);
 }
