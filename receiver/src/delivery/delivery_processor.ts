@@ -38,6 +38,9 @@ export interface DeliveryStats {
   held: number;
 }
 
+/** An exporter that may fill up (the OTLP spool) and retry writes of its own, which shutdown's deadline ends. */
+export type HoldingExporter = LogRecordExporter & { hasRoom?(): boolean; abandon?(): void };
+
 export class DeliveryProcessor implements LogRecordProcessor {
   private readonly queue: RecordQueue;
   private exporting: Promise<void> | undefined;
@@ -57,7 +60,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   private partialWanted = false;
 
   constructor(
-    readonly exporter: LogRecordExporter,
+    readonly exporter: HoldingExporter,
     private readonly options: DeliveryOptions,
     private readonly onError: (message: string) => void = () => {},
   ) {
@@ -105,8 +108,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
   }
 
   private exporterHasRoom(): boolean {
-    const e = this.exporter as LogRecordExporter & { hasRoom?: () => boolean };
-    return e.hasRoom ? e.hasRoom() : true;
+    return this.exporter.hasRoom?.() ?? true;
   }
 
   async waitForRoom(): Promise<void> {
@@ -175,7 +177,7 @@ export class DeliveryProcessor implements LogRecordProcessor {
     this.abandoned = true;
     for (const wake of [...this.wakers]) wake();
     // an exporter that retries writes of its own (the OTLP spool) gives them up too
-    (this.exporter as LogRecordExporter & { abandon?: () => void }).abandon?.();
+    this.exporter.abandon?.();
   }
 
   /** Flushes, giving up (counted) what still fails at the deadline (ms since epoch). */
