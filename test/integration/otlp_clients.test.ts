@@ -53,7 +53,7 @@ describe('the stock OTLP/HTTP logs exporter and bpfaudit own client, one collect
     // its defaults: 10 s for an export, retries inside that
     const stock = new OTLPLogExporter({ url: `${url}/v1/logs` });
     const own = new SpoolingOtlpExporter({
-      url: `${url}/v1/logs`, headers: {}, gzip: false, timeoutMs: 10_000, protocol: 'http/protobuf',
+      url: `${url}/v1/logs`, headers: {}, compression: 'none', timeoutMs: 10_000, protocol: 'http/protobuf',
       spoolDir, spoolMaxBytes: 16 << 20, retry: { initialMs: 100, maxMs: 2_000 }, encoder: 'direct',
     });
     const [stockResult, ownResult] = await Promise.all([exported(stock, execs('stock')), exported(own, execs('own'))]);

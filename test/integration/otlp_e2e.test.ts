@@ -1,6 +1,7 @@
 // End to end: the bpfaudit CLI, started with an OTLP exporter, ships what
 // happens on the machine to a local OTLP/HTTP server that decodes every
-// request strictly by the OTLP logs schema, for protobuf and for JSON.
+// request strictly by the OTLP logs schema, for protobuf and for JSON, gzip
+// (the default) and zstd (which the collector's OTLP receiver also takes).
 import { realpathSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
@@ -14,13 +15,17 @@ import { runProgram, startNode } from '../helpers/processes';
 const host = installRoot('e2e');
 
 describeKernel('OTLP export end to end', () => {
-  for (const [protocol, recordPath] of [['http/protobuf', 'direct'], ['http/json', 'direct'], ['http/protobuf', 'sdk']] as const) {
-    it(`${protocol}, ${recordPath} records: exec and TCP records reach the collector intact`, async () => {
+  const variants = [['http/protobuf', 'direct', 'gzip'], ['http/json', 'direct', 'gzip'], ['http/protobuf', 'sdk', 'gzip'], ['http/protobuf', 'direct', 'zstd']] as const;
+  for (const [protocol, recordPath, compression] of variants) {
+    it(`${protocol}, ${recordPath} records, ${compression}: exec and TCP records reach the collector intact`, async () => {
       const server = new OtlpTestServer();
       const url = await server.start();
-      const config = host.config(`${protocol.replace('/', '-')}-${recordPath}.yaml`, [
+      const name = `${protocol.replace('/', '-')}-${recordPath}-${compression}`;
+      // gzip is the default: only zstd is named
+      const compressionKey = compression === 'gzip' ? '' : `, compression: ${compression}`;
+      const config = host.config(`${name}.yaml`, [
         'exporters:',
-        `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}, spool: { dir: "${host.spoolDir}-${protocol.replace('/', '-')}-${recordPath}" } }`,
+        `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}${compressionKey}, spool: { dir: "${host.spoolDir}-${name}" } }`,
         'resource:',
         '  attributes: { deployment.environment.name: e2e }',
         `limits: { flush_interval_ms: 50, record_path: ${recordPath}, stats_interval_ms: 300 }`,
@@ -46,6 +51,7 @@ describeKernel('OTLP export end to end', () => {
 
       expect(server.errors).toEqual([]);
       expect(server.requests.every((r) => r.contentType === (protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'))).toBe(true);
+      expect(new Set(server.requests.map((r) => r.contentEncoding))).toEqual(new Set([compression]));
       expect(cli.stdout()).toBe('');
       expect(cli.stderr()).toMatch(/bpfaudit: \d+ records from \d+ events .*kernel lost=0/);
 

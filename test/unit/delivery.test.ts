@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { join } from 'node:path';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
@@ -104,21 +104,28 @@ describe('Spool', () => {
     expect(encodings).toEqual(['json', 'protobuf', 'json', 'protobuf']);
   });
 
-  it('records whether a batch is gzipped, across a restart', async () => {
+  it('records how a batch is compressed, across a restart', async () => {
     const d = tmp();
     const s = new Spool(d, 1 << 20, false);
-    await s.append(gzipSync('{"resourceLogs":[]}'), 1, 'json', true);
-    await s.append(Buffer.from([0x0a, 0x00]), 2, 'protobuf');
-    await s.append(gzipSync(Buffer.from([0x0a, 0x00])), 3, 'protobuf', true);
+    const json = Buffer.from('{"resourceLogs":[]}');
+    const proto = Buffer.from([0x0a, 0x00]);
+    await s.append(gzipSync(json), 1, 'json', 'gzip');
+    await s.append(proto, 2, 'protobuf');
+    await s.append(gzipSync(proto), 3, 'protobuf', 'gzip');
+    await s.append(zstdCompressSync(proto), 4, 'protobuf', 'zstd');
+    await s.append(zstdCompressSync(json), 5, 'json', 'zstd');
     s.close();
-    expect(readdirSync(d).filter((f) => f.endsWith('.otlp')).sort().map((f) => readFileSync(join(d, f)).subarray(0, 4).toString('latin1'))).toEqual(['BPZJ', 'BPAP', 'BPZP']);
+    expect(readdirSync(d).filter((f) => f.endsWith('.otlp')).sort().map((f) => readFileSync(join(d, f)).subarray(0, 4).toString('latin1'))).toEqual(['BPZJ', 'BPAP', 'BPZP', 'BPSP', 'BPSJ']);
     const again = new Spool(d, 1 << 20, false);
-    const seen: [string, boolean, string][] = [];
+    const seen: [string, string, string][] = [];
+    const plain = { gzip: gunzipSync, zstd: zstdDecompressSync, none: (b: Buffer) => b };
     for (let e = again.oldest(); e; e = again.oldest()) {
-      seen.push([e.encoding, e.gzipped, (e.gzipped ? gunzipSync(e.payload) : e.payload).toString('hex')]);
+      seen.push([e.encoding, e.compression, plain[e.compression](e.payload).toString('hex')]);
       await again.remove(e.seq);
     }
-    expect(seen).toEqual([['json', true, Buffer.from('{"resourceLogs":[]}').toString('hex')], ['protobuf', false, '0a00'], ['protobuf', true, '0a00']]);
+    expect(seen).toEqual([
+      ['json', 'gzip', json.toString('hex')], ['protobuf', 'none', '0a00'], ['protobuf', 'gzip', '0a00'], ['protobuf', 'zstd', '0a00'], ['json', 'zstd', json.toString('hex')],
+    ]);
   });
 
   it('sets a refused batch aside in rejected/ with the answer, and moves on to the next', async () => {
@@ -164,7 +171,7 @@ describe('SpoolingOtlpExporter', () => {
   }, testContext()));
   // no collector answers: what is spooled stays
   const spoolTo = (dir: string, onError: (m: string) => void = () => {}) => new SpoolingOtlpExporter({
-    url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: true, timeoutMs: 1_000, protocol: 'http/protobuf',
+    url: 'http://127.0.0.1:1/v1/logs', headers: {}, compression: 'gzip', timeoutMs: 1_000, protocol: 'http/protobuf',
     spoolDir: dir, spoolMaxBytes: 1 << 20, retry: { initialMs: 60_000, maxMs: 60_000 }, encoder: 'direct', onError,
   });
 
@@ -217,7 +224,7 @@ describe('SpoolingOtlpExporter', () => {
 });
 
 describe('OtlpClient compression', () => {
-  it('sends a gzipped batch as it is, or unzipped when gzip is off now; compresses a plain one when on', async () => {
+  it('sends a spooled batch as it is when its compression is the configured one, else converted; says which in Content-Encoding', async () => {
     const bodies: { encoding?: string; body: Buffer }[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -230,21 +237,27 @@ describe('OtlpClient compression', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`;
-    const payload = Buffer.from([0x0a, 0x02, 0x0a, 0x00]);
-    const zipped = gzipSync(payload);
-    const on = new OtlpClient({ url, headers: {}, gzip: true, timeoutMs: 2000 });
-    const off = new OtlpClient({ url, headers: {}, gzip: false, timeoutMs: 2000 });
-    for (const [client, body, gzipped] of [[on, zipped, true], [off, zipped, true], [on, payload, false], [off, payload, false]] as const) {
-      expect(await client.send(body, 'protobuf', gzipped)).toMatchObject({ kind: 'ok' });
+    const payload = Buffer.from('0a020a00'.repeat(64), 'hex');
+    const stored = { gzip: gzipSync(payload), zstd: zstdCompressSync(payload), none: payload };
+    const plain = { gzip: gunzipSync, zstd: zstdDecompressSync, none: (b: Buffer) => b };
+    const kinds = ['gzip', 'zstd', 'none'] as const;
+    const sent: [(typeof kinds)[number], (typeof kinds)[number]][] = [];
+    for (const configured of kinds) {
+      const client = new OtlpClient({ url, headers: {}, compression: configured, timeoutMs: 2000 });
+      for (const spooled of kinds) {
+        expect(await client.send(stored[spooled], 'protobuf', spooled)).toMatchObject({ kind: 'ok' });
+        sent.push([configured, spooled]);
+      }
+      client.close();
     }
-    on.close();
-    off.close();
     server.close();
-    expect(bodies[0]).toEqual({ encoding: 'gzip', body: zipped });
-    expect(bodies[1]).toEqual({ encoding: undefined, body: payload });
-    expect(bodies[2].encoding).toBe('gzip');
-    expect(gunzipSync(bodies[2].body)).toEqual(payload);
-    expect(bodies[3]).toEqual({ encoding: undefined, body: payload });
+    for (const [i, [configured, spooled]] of sent.entries()) {
+      const { encoding, body } = bodies[i];
+      expect(encoding ?? 'none', `${spooled} sent as ${configured}`).toBe(configured);
+      expect(plain[configured](body)).toEqual(payload);
+      // no work when they match: the spooled bytes go out as they are
+      if (configured === spooled) expect(body).toEqual(stored[spooled]);
+    }
   });
 });
 
@@ -273,14 +286,14 @@ describe('retry policy', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = new OtlpClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, headers: {}, gzip: true, timeoutMs: 2000 });
+    const client = new OtlpClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`, headers: {}, compression: 'gzip', timeoutMs: 2000 });
     const kinds = [];
     for (const _ of answers) kinds.push(await client.send(Buffer.from([]), 'protobuf'));
     client.close();
     server.close();
     expect(kinds.map((k) => k.kind)).toEqual(['ok', 'retry', 'retry', 'retry', 'retry', 'fail', 'fail', 'fail']);
     expect(kinds[1]).toMatchObject({ afterMs: 2000 });
-    const refused = new OtlpClient({ url: 'http://127.0.0.1:1/v1/logs', headers: {}, gzip: false, timeoutMs: 500 });
+    const refused = new OtlpClient({ url: 'http://127.0.0.1:1/v1/logs', headers: {}, compression: 'none', timeoutMs: 500 });
     expect(await refused.send(Buffer.from('{}'), 'json')).toMatchObject({ kind: 'retry', reason: 'ECONNREFUSED' });
     refused.close();
   });

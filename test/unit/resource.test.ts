@@ -42,8 +42,12 @@ describe('otlp exporter settings', () => {
       OTEL_EXPORTER_OTLP_HEADERS: 'x=env,y=1', OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
       OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: '/k.pem',
     });
-    expect(o).toMatchObject({ headers: { x: 'cfg', y: '1' }, timeoutMs: 2500, gzip: false, tls: { caFile: '/ca.pem', keyFile: '/k.pem' } });
-    expect(otlpClientOptions(OTLP({}), {}).gzip).toBe(true);
+    expect(o).toMatchObject({ headers: { x: 'cfg', y: '1' }, timeoutMs: 2500, compression: 'none', tls: { caFile: '/ca.pem', keyFile: '/k.pem' } });
+    expect(otlpClientOptions(OTLP({}), {}).compression).toBe('gzip');
+    expect(otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'zstd', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }).compression).toBe('zstd');
+    expect(otlpClientOptions(OTLP({ compression: 'none' }), { OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).compression).toBe('none');
+    // a misspelt value is an error, not a silent "no compression"
+    expect(() => otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_COMPRESSION: 'gz' })).toThrow('OTEL_EXPORTER_OTLP_COMPRESSION=gz is not supported (gzip, zstd, none)');
   });
   it('OTEL_LOGS_EXPORTER picks exporters when there is no config file', () => {
     expect(exportersFromEnv('otlp,console', [])).toEqual([OTLP({}), { type: 'stdout', format: 'text' }]);

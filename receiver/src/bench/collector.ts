@@ -6,7 +6,7 @@
 // stamped at their window's end, not at an event).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { decompress, isCompression } from '../delivery/compression';
 import { recordTimes } from './otlp_times';
 import { percentile } from './percentile';
 
@@ -33,7 +33,8 @@ export async function acceptingCollector(sampleEvery = 0): Promise<AcceptingColl
       if (sampled) {
         const arrivedNs = BigInt(Date.now()) * 1_000_000n;
         const body = Buffer.concat(chunks);
-        for (const r of recordTimes(req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body)) {
+        const encoding = req.headers['content-encoding'] ?? 'none';
+        for (const r of recordTimes(isCompression(encoding) ? decompress(body, encoding) : body)) {
           if (r.summary) continue;
           const list = latencies.get(r.eventName) ?? [];
           list.push(Number(arrivedNs - r.timeUnixNs) / 1e6);

@@ -18,6 +18,7 @@ import { startupSeconds } from './startup';
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (l: Latencies) => (['exec', 'tcp', 'udp'] as const).map((k) => `${k} ${Math.round(l[k].p50)}/${Math.round(l[k].p99)}`).join(', ');
 const PIPELINE_ROUNDS = 3;
+const WARMUP_EVENTS = 100_000;
 const pct = (with_: number, without: number) => `${(((with_ - without) / without) * 100).toFixed(1)}%`;
 
 async function main(): Promise<void> {
@@ -31,13 +32,17 @@ async function main(): Promise<void> {
 
   // the machine's speed drifts by 10-15% within minutes: each path runs three times, alternated, and its median is quoted
   const paths = [
-    { label: 'direct records + direct encoder (the default)', encoder: 'direct', records: 'direct' },
-    { label: 'SDK records + direct encoder', encoder: 'direct', records: 'sdk' },
-    { label: 'SDK records + SDK serializer', encoder: 'sdk', records: 'sdk' },
+    { label: 'direct records + direct encoder, gzip (the default)', encoder: 'direct', records: 'direct', compression: 'gzip' },
+    { label: 'the same with compression: zstd (for an OpenTelemetry Collector)', encoder: 'direct', records: 'direct', compression: 'zstd' },
+    { label: 'SDK records + direct encoder, gzip', encoder: 'direct', records: 'sdk', compression: 'gzip' },
+    { label: 'SDK records + SDK serializer, gzip', encoder: 'sdk', records: 'sdk', compression: 'gzip' },
   ] as const;
   const pipeline = paths.map(() => [] as PipelineResult[]);
+  // a long-running receiver runs compiled code: each path's first pass, which also compiles it
+  // (V8's background threads took 0.2-0.3 s more CPU in it than in later runs), is not timed
+  for (const p of paths) await pipelineThroughput(WARMUP_EVENTS, p.encoder, p.records, p.compression);
   for (let round = 0; round < PIPELINE_ROUNDS; round++) {
-    for (const [i, p] of paths.entries()) pipeline[i].push(await pipelineThroughput(total, p.encoder, p.records));
+    for (const [i, p] of paths.entries()) pipeline[i].push(await pipelineThroughput(total, p.encoder, p.records, p.compression));
   }
   const spread = (xs: number[]) => `median of ${xs.length} alternated runs; ${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
   for (const [i, p] of paths.entries()) {
@@ -45,6 +50,8 @@ async function main(): Promise<void> {
     say(`pipeline, ${p.label}: raw records -> OTLP/protobuf acknowledged`, `${fmt(median(perSecond))} events/s (${spread(perSecond)})`, i === 0 ? '>= 200,000 (stretch 500,000)' : '');
     const perCpu = pipeline[i].map((r) => r.eventsPerCpuSecond);
     say('  the same per CPU-second of the receiver (its process, user + system; the OTLP server runs in another)', `${fmt(median(perCpu))} events/CPU-s (${spread(perCpu)})`);
+    const wire = pipeline[i].map((r) => r.bytesOnWire / r.acknowledged);
+    say('  bytes on the wire (and in the spool) per record', `${median(wire).toFixed(1)} B`);
   }
 
   const scans = await searchSpeed(Number(process.env.BENCH_SEARCH_MB ?? 300));

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
+import type { Compression } from '../delivery/compression';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../decode/encode';
 import { EventType } from '../decode/layout';
 import { cgroupV1MemoryRoot } from '../enrich/containers';
@@ -42,6 +43,7 @@ export function sampleBatch(count: number, firstPid: number): Buffer {
 export interface PipelineResult {
   encoder: 'direct' | 'sdk';
   recordPath: 'direct' | 'sdk';
+  compression: Compression;
   events: number;
   acknowledged: number;
   seconds: number;
@@ -53,12 +55,12 @@ export interface PipelineResult {
   rssMiB: number;
 }
 
-export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', batchEvents = 2000): Promise<PipelineResult> {
+export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', compression: Compression = 'gzip', batchEvents = 2000): Promise<PipelineResult> {
   const collector = start(loadScript('collector'));
   const { url } = await collector.line<{ url: string }>();
   const spool = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
   const config = structuredClone(DEFAULT_CONFIG);
-  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp), encoder, spool: { dir: spool, max_bytes: 1 << 30 } }];
+  config.exporters = [{ type: 'otlp', endpoint: url, protocol: 'http/protobuf', ...structuredClone(EXPORTER_DEFAULTS.otlp), encoder, compression, spool: { dir: spool, max_bytes: 1 << 30 } }];
   config.limits.export_batch_size = 4096;
   config.limits.shutdown_timeout_ms = 600_000;
   config.limits.record_path = recordPath;
@@ -84,7 +86,7 @@ export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk
   rmSync(spool, { recursive: true, force: true });
   const acknowledged = stopped.exporters[0].otlp?.exported ?? 0;
   return {
-    encoder, recordPath, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
+    encoder, recordPath, compression, events: stopped.emitted, acknowledged, seconds, eventsPerSecond: acknowledged / seconds,
     eventsPerCpuSecond: acknowledged / ((cpu.user + cpu.system) / 1e6),
     requests: stats.requests, bytesOnWire: stats.bytes, rssMiB: Math.round(peakRss / 2 ** 20),
   };

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { KIND_TYPES, parseCidr, parseExe, parseKinds, parseNetlog } from '../filters/ignore_rule';
 import { FACILITIES } from '../exporters/syslog/syslog_message';
 import { ENDPOINT_PATTERN, parseEndpoint } from '../exporters/syslog/syslog_transport';
+import { COMPRESSIONS } from '../delivery/compression';
 
 /** A semantic check: undefined when fine, a string for an error, { warning } for a note. */
 export type Check = (value: string) => string | { warning: string } | undefined;
@@ -167,7 +168,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
               protocol: { kind: 'string', enum: ['http/protobuf', 'http/json'] },
               headers: { kind: 'map', values: { kind: 'string' } },
               timeout_ms: int(1, 600_000),
-              compression: { kind: 'string', enum: ['gzip', 'none'] },
+              compression: { kind: 'string', enum: COMPRESSIONS },
               tls: TLS_FILES,
               retry: { kind: 'object', fields: { initial_ms: int(10, 600_000), max_ms: int(10, 3_600_000) } },
               encoder: { kind: 'string', enum: ['direct', 'sdk'] },

@@ -1,5 +1,6 @@
 // The validated configuration, after defaults are applied.
 import type { Facility } from '../exporters/syslog/syslog_message';
+import type { Compression } from '../delivery/compression';
 
 export type OutputFormat = 'text' | 'jsonl' | 'otlp-json';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -23,8 +24,8 @@ export interface OtlpExporterConfig {
   protocol?: OtlpProtocol;
   headers?: Record<string, string>;
   timeout_ms?: number;
-  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else gzip */
-  compression?: 'gzip' | 'none';
+  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else gzip; zstd for an OpenTelemetry Collector */
+  compression?: Compression;
   /** unset: OTEL_EXPORTER_OTLP_(LOGS_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY */
   tls?: { ca_file?: string; cert_file?: string; key_file?: string };
   retry: { initial_ms: number; max_ms: number };

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { recompress, type Compression } from './compression';
 import type { SpoolEncoding } from './spool';
 
 export type Protocol = 'http/protobuf' | 'http/json';
@@ -13,7 +13,7 @@ export type Protocol = 'http/protobuf' | 'http/json';
 export interface OtlpClientOptions {
   url: string;
   headers: Record<string, string>;
-  gzip: boolean;
+  compression: Compression;
   timeoutMs: number;
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
@@ -44,11 +44,6 @@ export function contentType(encoding: SpoolEncoding): string {
 
 const MAX_ANSWER = 64 << 10;
 
-/** level 1: audit records compress 25-50x even so, and level 6 costs several times the CPU */
-export function gzipPayload(payload: Uint8Array): Buffer {
-  return gzipSync(payload, { level: 1 });
-}
-
 export class OtlpClient {
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly https: boolean;
@@ -71,16 +66,14 @@ export class OtlpClient {
    * Sends a payload as it was encoded and compressed, whatever protocol and
    * compression are configured now (a spool may outlive a config).
    */
-  send(payload: Uint8Array, encoding: SpoolEncoding, gzipped = false): Promise<SendResult> {
-    let body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (gzipped && !this.options.gzip) body = gunzipSync(body);
-    else if (!gzipped && this.options.gzip) body = gzipPayload(body);
+  send(payload: Uint8Array, encoding: SpoolEncoding, compression: Compression = 'none'): Promise<SendResult> {
+    const body = recompress(payload, compression, this.options.compression);
     const headers: Record<string, string | number> = {
       ...this.options.headers,
       'content-type': contentType(encoding),
       'content-length': body.length,
     };
-    if (this.options.gzip) headers['content-encoding'] = 'gzip';
+    if (this.options.compression !== 'none') headers['content-encoding'] = this.options.compression;
     const request = this.https ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       const req = request(this.options.url, { method: 'POST', headers, agent: this.agent, timeout: this.options.timeoutMs }, (res) => {

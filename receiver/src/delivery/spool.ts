@@ -4,8 +4,8 @@
 // new batch does not fit, the oldest batches are discarded and counted:
 // the newest evidence is kept. Each file records how its payload was encoded,
 // so a receiver restarted with another OTLP protocol sends it as it is, and
-// whether it is gzipped (compressed once, when spooled: a tenth of the bytes
-// to write and sync, and no compression again on a retry). A
+// how it is compressed (once, when spooled: a twenty-fifth of the bytes to
+// write and sync, and no compression again on a retry). A
 // batch the collector refuses for good is set aside in rejected/, with the
 // answer, for an operator to look at. Writing, syncing and removing a batch
 // run on libuv's thread pool: a sync waits for the disk, tens to hundreds of
@@ -21,13 +21,15 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdirPrivate } from '../private_dir';
+import { COMPRESSIONS, type Compression } from './compression';
 import { lockSpool } from './spool_lock';
 
 export type SpoolEncoding = 'protobuf' | 'json';
 
-// the magic says the encoding: "BPAP" protobuf, "BPAJ" JSON; "BPZP", "BPZJ" the same gzipped
-const MAGIC: Record<SpoolEncoding, number> = { protobuf: 0x50415042, json: 0x4a415042 };
-const GZIP_MAGIC: Record<SpoolEncoding, number> = { protobuf: 0x505a5042, json: 0x4a5a5042 };
+// the magic says the encoding and the compression: "BP", then A (none), Z (gzip) or S (zstd), then P (protobuf) or J (JSON)
+const COMPRESSION_LETTER: Record<Compression, string> = { none: 'A', gzip: 'Z', zstd: 'S' };
+const ENCODING_LETTER: Record<SpoolEncoding, string> = { protobuf: 'P', json: 'J' };
+const magicOf = (encoding: SpoolEncoding, compression: Compression) => Buffer.from(`BP${COMPRESSION_LETTER[compression]}${ENCODING_LETTER[encoding]}`, 'latin1').readUInt32LE(0);
 // "BPAS": written before the encoding was recorded; an OTLP/JSON request starts with "{"
 const LEGACY_MAGIC = 0x53415042;
 const HEADER = 12; // magic, records, payload length (u32 each)
@@ -36,7 +38,7 @@ export interface SpoolEntry {
   seq: number;
   records: number;
   encoding: SpoolEncoding;
-  gzipped: boolean;
+  compression: Compression;
   payload: Buffer;
 }
 
@@ -111,7 +113,7 @@ export class Spool {
    * before it; `payload` must stay unchanged until then. Room is made at once,
    * in the order of the calls.
    */
-  append(payload: Uint8Array, records: number, encoding: SpoolEncoding, gzipped = false): Promise<void> {
+  append(payload: Uint8Array, records: number, encoding: SpoolEncoding, compression: Compression = 'none'): Promise<void> {
     const size = HEADER + payload.length;
     if (size > this.maxBytes) {
       this.overflowRecords += records;
@@ -122,15 +124,15 @@ export class Spool {
     const write: Write = { seq: this.nextSeq++, bytes: size, records, state: 'writing' };
     this.writes.push(write);
     this.bytes += size;
-    return this.write(write, payload, encoding, gzipped, discarded);
+    return this.write(write, payload, encoding, compression, discarded);
   }
 
-  private async write(w: Write, payload: Uint8Array, encoding: SpoolEncoding, gzipped: boolean, discarded: Promise<void>[]): Promise<void> {
+  private async write(w: Write, payload: Uint8Array, encoding: SpoolEncoding, compression: Compression, discarded: Promise<void>[]): Promise<void> {
     const tmp = join(this.dir, `${name(w.seq)}.tmp`);
     try {
       await Promise.all(discarded);
       const head = Buffer.alloc(HEADER);
-      head.writeUInt32LE((gzipped ? GZIP_MAGIC : MAGIC)[encoding], 0);
+      head.writeUInt32LE(magicOf(encoding, compression), 0);
       head.writeUInt32LE(w.records, 4);
       head.writeUInt32LE(payload.length, 8);
       const file = await open(tmp, 'w', 0o600);
@@ -225,12 +227,13 @@ export class Spool {
   }
 }
 
-function formatOf(file: Buffer): { encoding: SpoolEncoding; gzipped: boolean } | undefined {
+const FORMATS = new Map<number, { encoding: SpoolEncoding; compression: Compression }>();
+for (const encoding of ['protobuf', 'json'] as const) {
+  for (const compression of COMPRESSIONS) FORMATS.set(magicOf(encoding, compression), { encoding, compression });
+}
+
+function formatOf(file: Buffer): { encoding: SpoolEncoding; compression: Compression } | undefined {
   const magic = file.readUInt32LE(0);
-  for (const encoding of ['protobuf', 'json'] as const) {
-    if (magic === MAGIC[encoding]) return { encoding, gzipped: false };
-    if (magic === GZIP_MAGIC[encoding]) return { encoding, gzipped: true };
-  }
-  if (magic === LEGACY_MAGIC) return { encoding: file[HEADER] === 0x7b ? 'json' : 'protobuf', gzipped: false };
-  return undefined;
+  if (magic === LEGACY_MAGIC) return { encoding: file[HEADER] === 0x7b ? 'json' : 'protobuf', compression: 'none' };
+  return FORMATS.get(magic);
 }

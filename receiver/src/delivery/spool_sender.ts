@@ -71,7 +71,7 @@ export class SpoolSender {
         await this.sleep(60_000);
         continue;
       }
-      const result: SendResult = await this.client.send(batch.payload, batch.encoding, batch.gzipped);
+      const result: SendResult = await this.client.send(batch.payload, batch.encoding, batch.compression);
       if (result.kind === 'retry') {
         this.counts.retries++;
         this.counts.lastError = result.reason;

@@ -1,4 +1,4 @@
-// The OTLP exporter: each batch is serialised (and gzipped) once, written to the spool
+// The OTLP exporter: each batch is serialised (and compressed) once, written to the spool
 // (so it survives a collector outage or a restart) and handed to the sender.
 // Up to MAX_WRITES batches are written at once: export() reports success as
 // soon as its batch is being written and fewer than that are, so the delivery
@@ -9,7 +9,8 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import { encodingOf, gzipPayload, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
+import { encodingOf, OtlpClient, type OtlpClientOptions, type Protocol } from './otlp_client';
+import { compress, type Compression } from './compression';
 import { OtlpLogsEncoder } from './otlp_protobuf';
 import { EncodedQueue } from './encoded_queue';
 import { ObjectQueue, type QueueingExporter, type RecordQueue } from './record_queue';
@@ -44,7 +45,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   /** the direct encoder, which also encodes records as they are queued */
   private readonly encoder: OtlpLogsEncoder | undefined;
   private readonly encoding: SpoolEncoding;
-  private readonly gzip: boolean;
+  private readonly compression: Compression;
   /** the batches being written, each settling (never rejecting) once it is on disk or given up and counted */
   private readonly writes = new Set<Promise<void>>();
   private writeFailed = 0;
@@ -57,7 +58,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
     this.encoding = encodingOf(options.protocol);
-    this.gzip = options.gzip;
+    this.compression = options.compression;
     this.onError = options.onError ?? (() => {});
     this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
     this.sender.start();
@@ -84,7 +85,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
     let bytes: Uint8Array;
     try {
       // bytes of its own: the encoder reuses the payload's once done is called
-      bytes = this.gzip ? gzipPayload(payload) : Buffer.from(payload);
+      bytes = compress(payload, this.compression);
     } catch (error) {
       return done({ code: ExportResultCode.FAILED, error: error as Error });
     }
@@ -98,7 +99,7 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   private async write(bytes: Uint8Array, records: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.spool.append(bytes, records, this.encoding, this.gzip);
+        await this.spool.append(bytes, records, this.encoding, this.compression);
         if (attempt > 0) this.onError(`spool ${this.spool.dir}: writing again; the held records are on disk`);
         this.sender.notify();
         return;

@@ -2,6 +2,7 @@
 // the standard OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_* variables,
 // then the defaults of the OTLP specification.
 import type { OtlpExporterConfig } from '../config/types';
+import { COMPRESSIONS, isCompression, type Compression } from '../delivery/compression';
 import type { OtlpClientOptions, Protocol } from '../delivery/otlp_client';
 
 type Env = Record<string, string | undefined>;
@@ -29,6 +30,14 @@ export function otlpProtocol(config: OtlpExporterConfig, env: Env = process.env)
   return 'http/protobuf';
 }
 
+export function otlpCompression(config: OtlpExporterConfig, env: Env = process.env): Compression {
+  if (config.compression) return config.compression;
+  const fromEnv = pick(env, 'COMPRESSION');
+  if (fromEnv === undefined || fromEnv === '') return 'gzip';
+  if (isCompression(fromEnv)) return fromEnv;
+  throw new Error(`OTEL_EXPORTER_OTLP_COMPRESSION=${fromEnv} is not supported (${COMPRESSIONS.join(', ')})`);
+}
+
 /** The logs URL: a configured or OTEL_EXPORTER_OTLP_ENDPOINT base gets /v1/logs; the LOGS variable is used as is. */
 export function otlpUrl(config: OtlpExporterConfig, env: Env = process.env): string {
   if (config.endpoint) return config.endpoint.replace(/\/+$/, '') + '/v1/logs';
@@ -38,13 +47,12 @@ export function otlpUrl(config: OtlpExporterConfig, env: Env = process.env): str
 
 /** The client settings, and the protocol new batches are encoded in. */
 export function otlpClientOptions(config: OtlpExporterConfig, env: Env = process.env): OtlpClientOptions & { protocol: Protocol } {
-  const compression = config.compression ?? pick(env, 'COMPRESSION') ?? 'gzip';
   const timeout = config.timeout_ms ?? Number(pick(env, 'TIMEOUT') ?? 10_000);
   return {
     url: otlpUrl(config, env),
     protocol: otlpProtocol(config, env),
     headers: { ...parseHeaders(pick(env, 'HEADERS')), ...config.headers },
-    gzip: compression === 'gzip',
+    compression: otlpCompression(config, env),
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000,
     tls: {
       caFile: config.tls?.ca_file ?? pick(env, 'CERTIFICATE'),

@@ -1,12 +1,16 @@
 // A local OTLP/HTTP logs endpoint for tests: POST /v1/logs, protobuf or
-// JSON by Content-Type, gzip honoured, decoded strictly (otlp_decode.ts).
+// JSON by Content-Type, gzip or zstd as Content-Encoding says (anything else
+// refused with 400, as the collector's decompressor does), decoded strictly
+// (otlp_decode.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { decodeJson, decodeProtobuf, ResponseType, type DecodedLog } from './otlp_decode';
 
 export interface ReceivedRequest {
   contentType: string;
+  /** the Content-Encoding header, 'none' without one */
+  contentEncoding: string;
   records: DecodedLog[];
 }
 
@@ -55,7 +59,10 @@ export class OtlpTestServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer = Buffer.concat(chunks);
-    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    const contentEncoding = req.headers['content-encoding'] ?? 'none';
+    if (contentEncoding === 'gzip') body = gunzipSync(body);
+    else if (contentEncoding === 'zstd') body = zstdDecompressSync(body);
+    else if (contentEncoding !== 'none') throw new Error(`unsupported Content-Encoding: ${contentEncoding}`);
     if (req.url === '/v1/metrics') {
       if (req.headers['content-type'] !== 'application/x-protobuf') throw new Error(`metrics as ${req.headers['content-type']}`);
       this.metrics.push(body);
@@ -68,11 +75,11 @@ export class OtlpTestServer {
       return { status: refusal.status, type: 'text/plain', body: Buffer.from(refusal.body ?? 'refused by the test'), headers: refusal.headers };
     }
     if (contentType === 'application/x-protobuf') {
-      this.requests.push({ contentType, records: decodeProtobuf(body) });
+      this.requests.push({ contentType, contentEncoding, records: decodeProtobuf(body) });
       return { status: 200, type: contentType, body: Buffer.from(ResponseType.encode(ResponseType.create({})).finish()) };
     }
     if (contentType === 'application/json') {
-      this.requests.push({ contentType, records: decodeJson(body) });
+      this.requests.push({ contentType, contentEncoding, records: decodeJson(body) });
       return { status: 200, type: contentType, body: Buffer.from('{}') };
     }
     throw new Error(`unsupported content-type ${contentType}`);
