@@ -262,6 +262,8 @@ interface KeyEntry {
 }
 
 const PENDING_BYTES = 1 << 20;
+/** event names and severity texts kept encoded: ours are a few dozen, an SDK caller's could be anything */
+const NAMED_MAX = 256;
 
 function sameBytes(a: Buffer, b: Buffer | undefined): boolean {
   return a === b || (b !== undefined && a.equals(b));
@@ -330,12 +332,30 @@ export class OtlpLogsEncoder {
   private pendingResource: Buffer | undefined;
   private pendingScope: Buffer | undefined;
   private readonly keyCache = new Map<string, KeyEntry>();
+  private readonly eventNames = new Map<string, Buffer>();
+  private readonly severityTexts = new Map<string, Buffer>();
   private readonly partWriter = new Writer(4096);
   private readonly partBytes = new Arena(PART_ARENA_BYTES);
   private prefix: Buffer | undefined;
   private prefixOf: unknown;
   private scopeBytes: Buffer | undefined;
   private scopeOf: unknown;
+
+  /**
+   * A string field from a small set (event names, severity texts), encoded
+   * once: a copy of ~20 bytes costs less than measuring and writing the
+   * string through Buffer#write, which a name over 16 bytes takes.
+   */
+  private named(cache: Map<string, Buffer>, tag: number, s: string): Buffer {
+    let b = cache.get(s);
+    if (!b) {
+      const w = new Writer(64);
+      w.string(tag, s);
+      b = w.take();
+      if (cache.size < NAMED_MAX) cache.set(s, b);
+    }
+    return b;
+  }
 
   /** KeyValue's key field, encoded once per key. */
   private key(k: string): KeyEntry {
@@ -422,7 +442,7 @@ export class OtlpLogsEncoder {
       w.varint(TAG(2, VARINT));
       w.varint(r.severityNumber);
     }
-    if (r.severityText) w.string(TAG(3, LEN), r.severityText);
+    if (r.severityText) w.bytes(this.named(this.severityTexts, TAG(3, LEN), r.severityText));
     if (r.body !== undefined) {
       w.varint(TAG(5, LEN));
       writeSizedValue(w, r.body as OtelValue);
@@ -440,7 +460,7 @@ export class OtlpLogsEncoder {
     }
     w.varint(TAG(11, I64));
     w.time(r.hrTimeObserved);
-    if (r.eventName) w.string(TAG(12, LEN), r.eventName);
+    if (r.eventName) w.bytes(this.named(this.eventNames, TAG(12, LEN), r.eventName));
   }
 
   /**
