@@ -24,15 +24,20 @@ export function compress(payload: Uint8Array, c: Compression): Buffer {
   return Buffer.from(payload);
 }
 
+/** The same bytes as a Buffer, not copied. */
+function view(body: Uint8Array): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
 export function decompress(body: Uint8Array, c: Compression): Buffer {
   if (c === 'gzip') return gunzipSync(body);
   if (c === 'zstd') return zstdDecompressSync(body);
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return view(body);
 }
 
 /** A body compressed as `from` (a spooled batch, maybe from an earlier config) as `to` asks. */
 export function recompress(body: Uint8Array, from: Compression, to: Compression): Buffer {
-  if (from === to) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (from === to) return view(body);
   const plain = decompress(body, from);
   return to === 'none' ? plain : compress(plain, to);
 }
