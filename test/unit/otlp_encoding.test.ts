@@ -166,9 +166,9 @@ describe('the direct protobuf encoder', () => {
     const bound = Math.max(1 << 20, 4 * deepest * 3300);
     expect([buffers.pending.buf.length, buffers.spare.buf.length].every((n) => n <= bound)).toBe(true);
   });
-  it('writes timestamps exactly, as the SDK serializer does, across 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
+  it('writes timestamps exactly, as the SDK serializer does, across 16-bit, 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
     const base = records[1];
-    const times: [number, number][] = [[0, 0], [0, 999_999_999], [4, 294_967_295], [4, 294_967_296], [1_763_000_000, 123_456_789], [4_102_444_800, 999_999_999], [9_007_199, 254_740_993], [18_446_744_073, 709_551_615]];
+    const times: [number, number][] = [[0, 0], [0, 999_999_999], [4, 294_967_295], [4, 294_967_296], [65_535, 999_999_999], [65_536, 0], [4_295_032_831, 999_999_999], [1_763_000_000, 123_456_789], [4_102_444_800, 999_999_999], [9_007_199, 254_740_993], [18_446_744_073, 709_551_615]];
     const batch = times.map((t) => ({ ...base, attributes: base.attributes, hrTime: t, hrTimeObserved: t }));
     const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
     expect(direct).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
