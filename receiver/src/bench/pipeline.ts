@@ -11,6 +11,7 @@ import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../d
 import { EventType } from '../decode/layout';
 import { cgroupV1MemoryRoot } from '../enrich/containers';
 import { Receiver } from '../receiver';
+import { setCpus } from './affinity';
 import { loadScript, start } from './processes';
 
 /** A process's life in four records: exec, connect, close, exit; each group a new pid, as on a busy host. */
@@ -55,8 +56,17 @@ export interface PipelineResult {
   rssMiB: number;
 }
 
-export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', compression: Compression = 'gzip', batchEvents = 2000): Promise<PipelineResult> {
+/** Where the OTLP server runs: on CPUs of its own while the receiver is confined to one (see affinity.ts). */
+export interface PipelineOptions {
+  compression?: Compression;
+  batchEvents?: number;
+  serverCpus?: number[];
+}
+
+export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', options: PipelineOptions = {}): Promise<PipelineResult> {
+  const { compression = 'gzip', batchEvents = 2000, serverCpus } = options;
   const collector = start(loadScript('collector'));
+  if (serverCpus?.length) setCpus(collector.proc.pid!, serverCpus);
   const { url } = await collector.line<{ url: string }>();
   const spool = mkdtempSync(join(tmpdir(), 'bpfaudit-bench-'));
   const config = structuredClone(DEFAULT_CONFIG);
