@@ -8,7 +8,7 @@
 // time on an exec-heavy load.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setNewest } from '../bounded_map';
+import { BoundedMap } from '../bounded_map';
 
 const HEX64 = '([0-9a-f]{64})';
 const PATTERNS: RegExp[] = [
@@ -123,7 +123,7 @@ const ALL_BITS = (1n << 64n) - 1n;
 const LOW_32_BITS = (1n << 32n) - 1n;
 
 export class Containers {
-  private readonly byPid = new Map<number, { id: string; path: string } | null>();
+  private readonly byPid: BoundedMap<number, { id: string; path: string } | null>;
   private readonly v2: CgroupTree | undefined;
   private readonly v1Memory: CgroupTree | undefined;
   private readonly v1: boolean;
@@ -132,8 +132,9 @@ export class Containers {
     mountinfo = selfMountinfo(),
     private readonly procRoot = '/proc',
     rescanMs = 1000,
-    private readonly pidCapacity = 16384,
+    pidCapacity = 16384,
   ) {
+    this.byPid = new BoundedMap(pidCapacity);
     const v2 = cgroup2Root(mountinfo);
     const v1Memory = cgroupV1MemoryRoot(mountinfo);
     this.v2 = v2 ? new CgroupTree(v2, ALL_BITS, rescanMs) : undefined;
@@ -175,7 +176,7 @@ export class Containers {
       } catch {
         // the process is gone: no container id rather than a guess
       }
-      setNewest(this.byPid, pid, id, this.pidCapacity);
+      this.byPid.setNewest(pid, id);
     }
     return id ?? undefined;
   }

@@ -7,7 +7,7 @@
 // pid, with the parent's id and the creation time, until the pid runs
 // another program.
 import { hash } from 'node:crypto';
-import { setNewest } from '../bounded_map';
+import { BoundedMap } from '../bounded_map';
 import type { ProcInfo } from '../events';
 import { readTrimmed } from '../host_files';
 
@@ -46,16 +46,18 @@ interface ParentId {
 }
 
 export class ProcessIdentities {
-  private readonly byPid = new Map<number, Entry>();
+  private readonly byPid: BoundedMap<number, Entry>;
   /** ids of parents that made no record of their own (a shell, a service manager): hashed once for all their children */
-  private readonly parents = new Map<number, ParentId>();
+  private readonly parents = new BoundedMap<number, ParentId>(PARENT_CAPACITY);
 
   constructor(
     private readonly seed: string,
     /** the process's start (boot clock) as wall-clock RFC 3339 */
     private readonly creationTime: (startNs: bigint) => string,
-    private readonly capacity = 65536,
-  ) {}
+    capacity = 65536,
+  ) {
+    this.byPid = new BoundedMap(capacity);
+  }
 
   of(p: ProcInfo): Identity {
     const e = this.byPid.get(p.pid);
@@ -68,7 +70,7 @@ export class ProcessIdentities {
       execId: p.execId,
       parentExecId: p.parentExecId,
     };
-    setNewest(this.byPid, p.pid, fresh, this.capacity);
+    this.byPid.setNewest(p.pid, fresh);
     return fresh;
   }
 
@@ -77,7 +79,7 @@ export class ProcessIdentities {
     const e = this.byPid.get(pid) ?? this.parents.get(pid);
     if (e && e.startNs === startNs && e.execId === execId) return e.entityId;
     const id = entityId(this.seed, pid, startNs, execId);
-    setNewest(this.parents, pid, { startNs, execId, entityId: id }, PARENT_CAPACITY);
+    this.parents.setNewest(pid, { startNs, execId, entityId: id });
     return id;
   }
 }

@@ -6,7 +6,7 @@
 // Bounded (oldest entries go first), forgotten at exit.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startTicks } from '../host_files';
-import { setNewest } from '../bounded_map';
+import { BoundedMap } from '../bounded_map';
 
 /** USER_HZ: /proc/<pid>/stat gives start times in these ticks (nsec_to_clock_t). */
 const NS_PER_TICK = 10_000_000n;
@@ -48,10 +48,12 @@ function readProc(pid: number): ProcessEntry | undefined {
 }
 
 export class ProcessTable {
-  private readonly entries = new Map<number, ProcessEntry | null>();
+  private readonly entries: BoundedMap<number, ProcessEntry | null>;
   private parentUnknown = 0;
 
-  constructor(private readonly capacity = 32768) {}
+  constructor(capacity = 32768) {
+    this.entries = new BoundedMap(capacity);
+  }
 
   /** Reads every running process (before privileges are dropped). */
   seed(): void {
@@ -95,6 +97,6 @@ export class ProcessTable {
   }
 
   private set(pid: number, e: ProcessEntry | null): void {
-    setNewest(this.entries, pid, e, this.capacity);
+    this.entries.setNewest(pid, e);
   }
 }

@@ -5,7 +5,7 @@
 // Scoped to one batch, so what the lookups behind it learn (a user name, a
 // pod, a path) reaches the next batch's records, and to the processes that
 // made one last, so a part is garbage soon after its process's run of records.
-import { setNewest } from '../bounded_map';
+import { BoundedMap } from '../bounded_map';
 import type { ProcInfo } from '../events';
 import type { Attributes } from './event_to_logrecord';
 
@@ -46,14 +46,14 @@ interface Part {
 
 export class ProcessParts {
   /** the latest state seen per pid: records of one process come in runs */
-  private readonly parts = new Map<number, Part>();
+  private readonly parts = new BoundedMap<number, Part>(PART_CAPACITY);
 
   /** The shared part for this process state; `build` runs only when it changed. Its attributes are frozen. */
   of(proc: ProcInfo, exePath: string | undefined, build: () => Attributes): ProcessPart {
     const known = this.parts.get(proc.pid);
     if (known && known.exePath === exePath && (known.proc === proc || sameState(known.proc, proc))) return known.part;
     const part = new ProcessPart(build());
-    setNewest(this.parts, proc.pid, { proc, exePath, part }, PART_CAPACITY);
+    this.parts.setNewest(proc.pid, { proc, exePath, part });
     return part;
   }
 }
