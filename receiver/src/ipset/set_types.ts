@@ -1,11 +1,14 @@
 // Set name -> set type, learnt from the create/rename/swap/destroy records
 // that succeeded, so per-type error codes of later commands get their names.
+import { BoundedMap } from '../bounded_map';
 import type { IpsetEvent } from '../events';
 
 export class SetTypes {
-  private readonly types = new Map<string, string>();
+  private readonly types: BoundedMap<string, string>;
 
-  constructor(private readonly capacity = 65536) {}
+  constructor(capacity = 65536) {
+    this.types = new BoundedMap(capacity);
+  }
 
   typeOf(name: string | undefined): string | undefined {
     return name === undefined ? undefined : this.types.get(name);
@@ -17,30 +20,31 @@ export class SetTypes {
     const b = ev.setName2;
     switch (ev.command) {
       case 'create':
-        if (ev.setType) this.types.set(a, ev.setType);
+        if (ev.setType) this.types.setNewest(a, ev.setType);
         break;
       case 'destroy':
         this.types.delete(a);
         break;
-      case 'rename':
-        if (b && this.types.has(a)) {
-          this.types.set(b, this.types.get(a)!);
+      case 'rename': {
+        const t = this.types.get(a);
+        if (b && t) {
+          this.types.setNewest(b, t);
           this.types.delete(a);
         }
         break;
+      }
       case 'swap': {
         if (!b) break;
         const ta = this.types.get(a);
         const tb = this.types.get(b);
-        if (tb) this.types.set(a, tb);
+        if (tb) this.types.setNewest(a, tb);
         else this.types.delete(a);
-        if (ta) this.types.set(b, ta);
+        if (ta) this.types.setNewest(b, ta);
         else this.types.delete(b);
         break;
       }
       default:
         break;
     }
-    if (this.types.size > this.capacity) this.types.delete(this.types.keys().next().value as string);
   }
 }
