@@ -319,10 +319,13 @@ export class Receiver {
   }
 
   private mappingContext(): MappingContext {
+    // the offset read once per batch, not per record (a Date.now() each; it is re-read at most once a second anyway),
+    // and the same for both timestamps, so ObservedTimestamp is never before Timestamp
+    const offset = this.clock.offsetNs();
+    const clock = { offsetNs: () => offset };
     return {
-      clock: this.clock,
-      // one clock for both timestamps, so ObservedTimestamp is never before Timestamp
-      observedUnixNs: toUnixNs(this.native.bootTimeNs(), this.clock),
+      clock,
+      observedUnixNs: toUnixNs(this.native.bootTimeNs(), clock),
       userName: (uid) => this.users.name(uid),
       executablePath: (pid) => this.processes.path(pid),
       identity: (p) => this.identities.of(p),
