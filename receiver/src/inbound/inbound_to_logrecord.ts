@@ -13,7 +13,8 @@ export interface InboundWindow {
   endUnixNs: bigint;
 }
 
-const fmt = (n: number) => n.toLocaleString('en');
+/** 12,345 grouped by hand: toLocaleString would map ICU's locale data (~6 MiB resident) into the receiver for it */
+const fmt = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 
 function attributes(s: InboundSource, w: InboundWindow): Attributes {
   return {
