@@ -289,6 +289,14 @@ function sameBytes(a: Buffer, b: Buffer | undefined): boolean {
 const PART_ARENA_BYTES = 1 << 16;
 
 /**
+ * Left in a body before a record is appended, or the records still queued
+ * move to the spare body first. A body that grew only when taken bytes
+ * reached the queued ones held twice the queue: in a catch-up with a full
+ * queue (8,192 records) the two bodies held 50 MiB.
+ */
+const APPEND_SLACK = 1 << 16;
+
+/**
  * Bytes that live about as long as each other, in shared chunks of our own:
  * a process part's bytes live for its batch, and a buffer of their own each
  * (ownCopy) cost more to allocate than to encode them. A chunk is freed with
@@ -493,7 +501,10 @@ export class OtlpLogsEncoder {
     }
     this.pendingResource = resource;
     this.pendingScope = scope;
-    if (!this.pendingCount) this.open(this.pending, headRoom(resource, scope));
+    const room = headRoom(resource, scope);
+    if (!this.pendingCount) this.open(this.pending, room);
+    // taken bytes ahead of the queue make room before the body grows, when the spare body is free to take the rest
+    else if (this.first > room && !this.spare.lent && this.pending.buf.length - this.pending.pos < APPEND_SLACK) this.moveRest(this.first);
     const body = this.pending;
     const mark = body.pos;
     try {
