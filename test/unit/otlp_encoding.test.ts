@@ -21,6 +21,18 @@ const close: TcpEvent = {
 };
 const records = [exec, close].map((e) => readable(eventToLogRecord(e, testContext())));
 
+/** Record i of a stream: a close whose local port tells it apart, with a body of the given size. */
+function streamRecord(i: number, body: string) {
+  const r = readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 1 + (i % 60_000) }, testContext()));
+  return { ...r, attributes: r.attributes, body };
+}
+
+/** The sizes of the encoder's pending and spare bodies. */
+function bodySizes(enc: OtlpLogsEncoder): number[] {
+  const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
+  return [buffers.pending.buf.length, buffers.spare.buf.length];
+}
+
 describe.each([
   ['http/protobuf (SDK serializer)', () => decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!)],
   ['http/protobuf (direct encoder)', () => decodeProtobuf(new OtlpLogsEncoder().encode(records))],
@@ -120,8 +132,7 @@ describe('the direct protobuf encoder', () => {
     expect(() => enc.append({ ...records[0], attributes: records[0].attributes, resource: resourceFromAttributes({ 'service.name': 'other' }) })).toThrow(/another resource/);
     expect(decodeProtobuf(enc.take(2)).map((l) => (l.body as string).length)).toEqual([1 << 20, 1 << 20]);
     for (let i = 0; i < 20; i++) expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
-    const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
-    expect([buffers.pending.buf.length, buffers.spare.buf.length]).toEqual([1 << 20, 1 << 20]);
+    expect(bodySizes(enc)).toEqual([1 << 20, 1 << 20]);
   });
   it('leaves the bytes of a request alone while records queue, until the next take', () => {
     const batch = Array.from({ length: 6 }, (_, i) => readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 80 + i }, testContext())));
@@ -144,10 +155,7 @@ describe('the direct protobuf encoder', () => {
   it('takes every record once and in order while records keep coming, as a busy queue does', () => {
     const enc = new OtlpLogsEncoder();
     const body = 'x'.repeat(3000);
-    const record = (i: number) => {
-      const r = readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 1 + (i % 60_000) }, testContext()));
-      return { ...r, attributes: r.attributes, body };
-    };
+    const record = (i: number) => streamRecord(i, body);
     const seen: number[] = [];
     let next = 0;
     let deepest = 0;
@@ -162,17 +170,13 @@ describe('the direct protobuf encoder', () => {
     expect(next).toBeGreaterThan(15_000);
     expect(seen).toEqual(Array.from({ length: next }, (_, i) => 1 + (i % 60_000)));
     // taken bytes do not pile up ahead of the queue: each body stays within a few times the deepest queue
-    const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
     const bound = Math.max(1 << 20, 4 * deepest * 3300);
-    expect([buffers.pending.buf.length, buffers.spare.buf.length].every((n) => n <= bound)).toBe(true);
+    expect(bodySizes(enc).every((n) => n <= bound)).toBe(true);
   });
   it('holds little more than the queue in its two bodies while a full queue is taken from and topped up', () => {
     const enc = new OtlpLogsEncoder();
     const body = 'x'.repeat(1000);
-    const record = (i: number) => {
-      const r = readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 1 + (i % 60_000) }, testContext()));
-      return { ...r, attributes: r.attributes, body };
-    };
+    const record = (i: number) => streamRecord(i, body);
     // as a catch-up after a stall: 8,192 records queued, taken 2,048 at a time and topped up again
     const queued = 8192;
     let next = 0;
@@ -182,8 +186,8 @@ describe('the direct protobuf encoder', () => {
       while (enc.pendingCount < queued) enc.append(record(next++));
       const request = enc.take(2048);
       recordBytes = request.length / 2048;
-      const buffers = enc as unknown as { pending: { buf: Buffer }; spare: { buf: Buffer } };
-      held = Math.max(held, buffers.pending.buf.length + buffers.spare.buf.length);
+      const [pending, spare] = bodySizes(enc);
+      held = Math.max(held, pending + spare);
     }
     // the queue, the request taken from it and a body's doubling (2.9 times the queue); each body held twice the queue (5.1 times)
     expect(held).toBeLessThan(3.5 * queued * recordBytes);
