@@ -124,9 +124,9 @@ export class Receiver {
   private finalInbound: InboundStats | undefined;
   /** settles once the last batch that had to wait for room has been handled: batches after it wait their turn */
   private backlog: Promise<void> | undefined;
-  /** called by stop(): from then on no batch waits for room, so the ring's tail is queued before the flush */
-  private endWaits: () => void = () => {};
-  private readonly waitsEnded = new Promise<void>((resolve) => (this.endWaits = resolve));
+  /** the end of each wait for room: stop() ends them all, and once draining no batch waits, so the ring's tail is queued before the flush */
+  private readonly roomWaits = new Set<() => void>();
+  private draining = false;
 
   constructor(
     private config: Config,
@@ -412,7 +412,22 @@ export class Receiver {
     this.stats.decoded += result.decoded;
     this.stats.malformed += result.malformed;
     const full = this.output.processors.filter((p) => !p.hasRoom());
-    if (full.length) return Promise.race([Promise.all(full.map((p) => p.waitForRoom())).then(() => undefined), this.waitsEnded]);
+    if (full.length && !this.draining) return this.roomFor(full);
+  }
+
+  /** Resolves when every full processor has room, or when stop() ends the wait. */
+  private roomFor(full: DeliveryProcessor[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const end = () => {
+        this.roomWaits.delete(end);
+        resolve();
+      };
+      this.roomWaits.add(end);
+      Promise.all(full.map((p) => p.waitForRoom())).then(end, (e: unknown) => {
+        this.roomWaits.delete(end);
+        reject(e);
+      });
+    });
   }
 
   private handleEvent(ev: AuditEvent, ctx: MappingContext): void {
@@ -476,7 +491,8 @@ export class Receiver {
     if (this.inbound) this.finalInbound = await this.inbound.stop();
     await this.sensor?.stop();
     // batches that wait their turn (the ring's tail among them) are queued now, without room: the flush below drains them
-    this.endWaits();
+    this.draining = true;
+    for (const end of [...this.roomWaits]) end();
     await this.backlog;
     if (this.sensor) {
       this.folds.flush(this.native.bootTimeNs());
