@@ -292,7 +292,7 @@ const PART_ARENA_BYTES = 1 << 16;
  * Left in a body before a record is appended, or the records still queued
  * move to the spare body first. A body that grew only when taken bytes
  * reached the queued ones held twice the queue: in a catch-up with a full
- * queue (8,192 records) the two bodies held 50 MiB.
+ * queue (8,192 records) the two bodies held 48 MiB.
  */
 const APPEND_SLACK = 1 << 16;
 
