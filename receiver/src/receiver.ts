@@ -377,12 +377,12 @@ export class Receiver {
   /**
    * Resolves when every exporter has room again: until then the addon stops
    * draining the ring. The addon hands over up to max_inflight_batches before
-   * it stops, and each was decoded into the full queues at once: 15,733
-   * records queued against a high water of 8,192 after a one-second stall,
-   * and 73 MiB of encoder bodies. Batches that come while one waits are
-   * handled after it, in order, from a copy (the addon reuses its buffer for
-   * the next batch), so the queues go past their high water by one batch at
-   * most.
+   * it stops, and each was decoded into the full queues at once: up to
+   * 18,607 records queued against a high water of 8,192 after a one-second
+   * stall, and up to 73 MiB in the encoder's bodies. Batches that come
+   * while one waits are handled after it, in order, from a copy (the addon
+   * reuses its buffer for the next batch), so the queues go past their high
+   * water by one batch at most.
    */
   handleBatch(batch: Buffer): void | Promise<void> {
     if (!this.backlog) return this.behind(this.decodeAndQueue(batch));
