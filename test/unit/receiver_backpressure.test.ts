@@ -38,6 +38,11 @@ const exits = (firstPid: number, n: number) =>
 const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Lets the exporter finish what stopping hands it until the receiver has stopped. */
+async function stopWith(exporter: HeldExporter, stopping: Promise<unknown>): Promise<void> {
+  while (exporter.finishHeld() || !(await Promise.race([stopping.then(() => true), turn().then(() => false)])));
+}
+
 function receiver(exporter: HeldExporter): Receiver {
   const config = structuredClone(DEFAULT_CONFIG);
   config.limits.queue_size = 8;
@@ -69,7 +74,7 @@ describe('a batch that comes while the queues are full', () => {
     // nothing of an ended wait is kept: under a long backpressure one kept per batch would pile up
     expect((r as unknown as { roomWaits: Set<unknown> }).roomWaits.size).toBe(0);
     const stopping = r.stop();
-    while (exporter.finishHeld() || !(await Promise.race([stopping.then(() => true), turn().then(() => false)])));
+    await stopWith(exporter, stopping);
     expect(exporter.pids).toEqual([...range(10_000_000, 12), ...range(20_000_000, 4)]);
   });
 
@@ -86,7 +91,7 @@ describe('a batch that comes while the queues are full', () => {
     expect(r.statistics().emitted).toBe(16);
     await first;
     await second;
-    while (exporter.finishHeld() || !(await Promise.race([stopping.then(() => true), turn().then(() => false)])));
+    await stopWith(exporter, stopping);
     expect(exporter.pids).toEqual([...range(10_000_000, 12), ...range(20_000_000, 4)]);
   });
 });
