@@ -26,7 +26,7 @@ import { Folds, type FoldStats } from './folds/folds';
 import { ipsetEvents } from './ipset/ipset_message';
 import { SetTypes } from './ipset/set_types';
 import { eventToLogRecord, type AuditLogRecord, type ContainerInfo, type MappingContext } from './mapping/event_to_logrecord';
-import { toReadable } from './mapping/readable';
+import { toReadable } from './mapping/audit_record';
 import { ProcessParts } from './mapping/process_part';
 import { loadNative } from './native/loader';
 import type { NativeModule } from './native/native';

@@ -3,7 +3,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { formatRfc3339Ns } from '../../receiver/src/enrich/clock';
-import { toReadable } from '../../receiver/src/mapping/readable';
+import { toReadable } from '../../receiver/src/mapping/audit_record';
 import type { AuditLogRecord, MappingContext } from '../../receiver/src/mapping/event_to_logrecord';
 
 export const BOOT_OFFSET_NS = 1_700_000_000_000_000_000n;
@@ -32,4 +32,13 @@ const RESOURCE = resourceFromAttributes({ 'service.name': 'bpfaudit' });
 
 export function readable(r: AuditLogRecord): ReadableLogRecord {
   return toReadable(r, RESOURCE, { name: 'bpfaudit', version: '0.1.0' });
+}
+
+/**
+ * A plain copy of a record, as an SDK processor would make one, with some
+ * fields changed: our records compute attributes and times on demand, which
+ * a spread leaves out.
+ */
+export function plainCopy(r: ReadableLogRecord, over: Partial<ReadableLogRecord> = {}): ReadableLogRecord {
+  return { ...r, attributes: r.attributes, hrTime: r.hrTime, hrTimeObserved: r.hrTimeObserved, ...over };
 }

@@ -7,7 +7,7 @@ import { jsonlLine, textLine } from '../../receiver/src/exporters/formats';
 import { decodeBatch } from '../../receiver/src/decode/decode';
 import { execRecord, frameBatch, SAMPLE_PROC } from '../../receiver/src/decode/encode';
 import type { AuditEvent, ExecEvent } from '../../receiver/src/events';
-import { readable, testContext } from '../helpers/records';
+import { plainCopy, readable, testContext } from '../helpers/records';
 
 describe('escapeText', () => {
   it('escapes newlines, carriage returns, ESC, C1 and Unicode separators', () => {
@@ -59,7 +59,7 @@ describe('forged lines', () => {
   });
 
   it('jsonl escapes U+2028 and U+2029 too', () => {
-    const line = jsonlLine({ ...record, attributes: { x: 'a\u2028b\u2029c' } });
+    const line = jsonlLine(plainCopy(record, { attributes: { x: 'a\u2028b\u2029c' } }));
     expect(line).toContain('a\\u2028b\\u2029c');
     expect(JSON.parse(line).attributes.x).toBe('a\u2028b\u2029c');
   });

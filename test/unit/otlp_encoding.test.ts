@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OtlpLogsEncoder } from '../../receiver/src/delivery/otlp_protobuf';
+import { AuditRecord } from '../../receiver/src/mapping/audit_record';
 import type { ExecEvent, TcpEvent } from '../../receiver/src/events';
 import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
 import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
 import { formatter, jsonlLine } from '../../receiver/src/exporters/formats';
 import { decodeJson, decodeProtobuf, checkJson, RequestType } from '../helpers/otlp/otlp_decode';
-import { BOOT_OFFSET_NS, OBSERVED_NS, readable, testContext } from '../helpers/records';
+import { BOOT_OFFSET_NS, OBSERVED_NS, plainCopy, readable, testContext } from '../helpers/records';
 
 const exec: ExecEvent = {
   kind: 'exec', ktimeNs: 123_456_789n, proc: SAMPLE_PROC, oldComm: 'bash', exe: '/usr/bin/curl',
@@ -24,7 +25,7 @@ const records = [exec, close].map((e) => readable(eventToLogRecord(e, testContex
 /** Record i of a stream: a close whose local port tells it apart, with a body of the given size. */
 function streamRecord(i: number, body: string) {
   const r = readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i), localPort: 1 + (i % 60_000) }, testContext()));
-  return { ...r, attributes: r.attributes, body };
+  return plainCopy(r, { body });
 }
 
 /** The sizes of the encoder's pending and spare bodies. */
@@ -64,7 +65,7 @@ describe.each([
 describe('the direct protobuf encoder', () => {
   it('decodes to exactly what the SDK serializer produces, negative ints and nested arrays included', () => {
     const odd = readable(eventToLogRecord(exec, testContext()));
-    const tricky = { ...odd, attributes: { ...odd.attributes, neg: -42, big: 2 ** 40, f: -0.5, empty: '', nested: ['a', 'ünï'], t: true } };
+    const tricky = plainCopy(odd, { attributes: { ...odd.attributes, neg: -42, big: 2 ** 40, f: -0.5, empty: '', nested: ['a', 'ünï'], t: true } });
     const batch = [...records, tricky];
     const sdk = decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!);
     const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
@@ -74,7 +75,7 @@ describe('the direct protobuf encoder', () => {
   it('writes records of every length, and repeated values from its copies, as the SDK serializer does', () => {
     const base = readable(eventToLogRecord(exec, testContext()));
     const resourceKey = Object.keys(base.resource.attributes)[0];
-    const variant = (attributes: Record<string, unknown>, body: string) => ({ ...base, body, attributes: attributes as typeof base.attributes });
+    const variant = (attributes: Record<string, unknown>, body: string) => plainCopy(base, { body, attributes: attributes as typeof base.attributes });
     const batch = [
       // under 128 bytes: a one-byte length
       variant({ p: 1 }, 'x'),
@@ -92,7 +93,7 @@ describe('the direct protobuf encoder', () => {
     for (let round = 0; round < 2; round++) expect(decodeProtobuf(enc.encode(batch))).toEqual(sdk);
     expect(sdk[4].body).toHaveLength(20_000);
     // a new resource with the same attribute a record repeated: the record's copy is another field
-    const moved = batch.map((r) => ({ ...r, resource: resourceFromAttributes({ ...base.resource.attributes }) }));
+    const moved = batch.map((r) => plainCopy(r, { resource: resourceFromAttributes({ ...base.resource.attributes }) }));
     expect(decodeProtobuf(enc.encode(moved))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(moved)!));
   });
   it('encodes records as they are queued and takes them in parts, as one encode of the same records', () => {
@@ -110,8 +111,7 @@ describe('the direct protobuf encoder', () => {
   it('leaves nothing of a record that failed half-written in the next request', () => {
     const [a, b] = Array.from({ length: 2 }, (_, i) => readable(eventToLogRecord({ ...close, ktimeNs: BigInt(i) }, testContext())));
     const broken = {
-      ...a,
-      attributes: a.attributes,
+      ...plainCopy(a),
       get hrTimeObserved(): [number, number] {
         throw new Error('no time');
       },
@@ -126,10 +126,10 @@ describe('the direct protobuf encoder', () => {
   it('keeps one resource per pending body, and is small again some requests after a burst', () => {
     const enc = new OtlpLogsEncoder();
     const small = readable(eventToLogRecord(close, testContext()));
-    const big = { ...small, attributes: small.attributes, body: 'b'.repeat(1 << 20) };
+    const big = plainCopy(small, { body: 'b'.repeat(1 << 20) });
     enc.append(big);
     enc.append(big);
-    expect(() => enc.append({ ...records[0], attributes: records[0].attributes, resource: resourceFromAttributes({ 'service.name': 'other' }) })).toThrow(/another resource/);
+    expect(() => enc.append(plainCopy(records[0], { resource: resourceFromAttributes({ 'service.name': 'other' }) }))).toThrow(/another resource/);
     expect(decodeProtobuf(enc.take(2)).map((l) => (l.body as string).length)).toEqual([1 << 20, 1 << 20]);
     for (let i = 0; i < 20; i++) expect(decodeProtobuf(enc.encode(records))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(records)!));
     expect(bodySizes(enc)).toEqual([1 << 20, 1 << 20]);
@@ -145,7 +145,7 @@ describe('the direct protobuf encoder', () => {
     const part = enc.take(1);
     const partCopy = Buffer.from(part);
     // enough to outgrow the body the request lies in: it grows around the request, not through it
-    const big = { ...batch[0], attributes: batch[0].attributes, body: 'x'.repeat(400_000) };
+    const big = plainCopy(batch[0], { body: 'x'.repeat(400_000) });
     for (let i = 0; i < 4; i++) enc.append(big);
     expect(part.equals(partCopy)).toBe(true);
     expect(decodeProtobuf(copy).map((l) => l.attributes['server.port'])).toEqual([80, 81, 82]);
@@ -195,10 +195,18 @@ describe('the direct protobuf encoder', () => {
   it('writes timestamps exactly, as the SDK serializer does, across 16-bit, 32-bit and 2^53 boundaries up to 2^64 - 1', () => {
     const base = records[1];
     const times: [number, number][] = [[0, 0], [0, 999_999_999], [4, 294_967_295], [4, 294_967_296], [65_535, 999_999_999], [65_536, 0], [4_295_032_831, 999_999_999], [1_763_000_000, 123_456_789], [4_102_444_800, 999_999_999], [9_007_199, 254_740_993], [18_446_744_073, 709_551_615]];
-    const batch = times.map((t) => ({ ...base, attributes: base.attributes, hrTime: t, hrTimeObserved: t }));
+    const batch = times.map((t) => plainCopy(base, { hrTime: t, hrTimeObserved: t }));
     const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
     expect(direct).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
     expect(direct.map((l) => l.timeUnixNano)).toEqual(times.map(([s, ns]) => BigInt(s) * 1_000_000_000n + BigInt(ns)));
+  });
+  it("writes our records' times from their nanoseconds as they are, up to 2^64 - 1, as the SDK serializer does from the converted ones", () => {
+    const base = records[1];
+    const times = [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 53n + 1n, 1_763_000_000_123_456_789n, 2n ** 63n, 2n ** 64n - 1n];
+    const batch = times.map((t, i) => readable(new AuditRecord(base.eventName!, t, times[times.length - 1 - i], 9, 'INFO', `r${i}`, undefined, { i })));
+    const direct = decodeProtobuf(new OtlpLogsEncoder().encode(batch));
+    expect(direct).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
+    expect(direct.map((l) => [l.timeUnixNano, l.observedTimeUnixNano])).toEqual(times.map((t, i) => [t, times[times.length - 1 - i]]));
   });
   it('is reusable across batches', () => {
     const enc = new OtlpLogsEncoder();

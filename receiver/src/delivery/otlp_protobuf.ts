@@ -6,8 +6,9 @@
 // with the SDK serializer's output).
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { endianness } from 'node:os';
 import type { ProcessPart } from '../mapping/process_part';
-import { auditSourceOf } from '../mapping/readable';
+import { auditSourceOf } from '../mapping/audit_record';
 import { ownCopy } from '../own_copy';
 
 function utf8Length(s: string): number {
@@ -100,6 +101,14 @@ class Writer {
     this.u32(bHi + carry);
   }
 
+  /** A fixed64 of a BigInt through a shared 64-bit slot: no intermediate BigInts, as a shift and a mask would allocate. */
+  fixed64(v: bigint): void {
+    this.ensure(8);
+    WIDE[0] = v;
+    this.u32(HALVES[LOW]);
+    this.u32(HALVES[1 - LOW]);
+  }
+
   /** little-endian by byte stores, as Buffer#writeUInt32LE does after checks this caller needs none of */
   private u32(v: number): void {
     const b = this.buf;
@@ -181,6 +190,10 @@ const VARINT = 0;
 const I64 = 1;
 
 const TWO32 = 0x1_0000_0000;
+const WIDE = new BigUint64Array(1);
+/** WIDE's two 32-bit halves, in the host's byte order */
+const HALVES = new Uint32Array(WIDE.buffer);
+const LOW = endianness() === 'LE' ? 0 : 1;
 
 function varintSize(v: number): number {
   let n = 1;
@@ -461,8 +474,10 @@ export class OtlpLogsEncoder {
   }
 
   private logRecord(w: Writer, r: ReadableLogRecord): void {
+    const source = auditSourceOf(r);
     w.varint(TAG(1, I64));
-    w.time(r.hrTime);
+    if (source) w.fixed64(source.timeUnixNs);
+    else w.time(r.hrTime);
     if (r.severityNumber) {
       w.varint(TAG(2, VARINT));
       w.varint(r.severityNumber);
@@ -472,7 +487,6 @@ export class OtlpLogsEncoder {
       w.varint(TAG(5, LEN));
       writeSizedValue(w, r.body as OtelValue);
     }
-    const source = auditSourceOf(r);
     if (source?.processPart) {
       w.bytes(this.processPart(source.processPart));
       this.attributes(w, TAG(6, LEN), source.ownAttributes as Record<string, unknown>);
@@ -484,7 +498,8 @@ export class OtlpLogsEncoder {
       w.varint(r.droppedAttributesCount);
     }
     w.varint(TAG(11, I64));
-    w.time(r.hrTimeObserved);
+    if (source) w.fixed64(source.observedUnixNs);
+    else w.time(r.hrTimeObserved);
     if (r.eventName) w.bytes(this.named(this.eventNames, TAG(12, LEN), r.eventName));
   }
 

@@ -8,6 +8,7 @@ import { ttyName } from '../enrich/tty';
 import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
 import { ipsetErrorName } from '../ipset/errors';
+import { AuditRecord } from './audit_record';
 import { ProcessPart, type ProcessParts } from './process_part';
 
 export type AttributeValue = string | number | boolean | string[];
@@ -31,26 +32,6 @@ export interface AuditLogRecord {
    */
   readonly processPart?: ProcessPart;
   readonly ownAttributes?: Attributes;
-}
-
-/** A record of a process. Its full attribute set is built only when an exporter asks for it. */
-class ProcessRecord implements AuditLogRecord {
-  private merged: Attributes | undefined;
-
-  constructor(
-    readonly eventName: string,
-    readonly timeUnixNs: bigint,
-    readonly observedUnixNs: bigint,
-    readonly severityNumber: number,
-    readonly severityText: string,
-    readonly body: string,
-    readonly processPart: ProcessPart | undefined,
-    readonly ownAttributes: Attributes,
-  ) {}
-
-  get attributes(): Attributes {
-    return (this.merged ??= this.processPart ? { ...this.processPart.attributes, ...this.ownAttributes } : this.ownAttributes);
-  }
 }
 
 export interface ContainerInfo {
@@ -311,5 +292,5 @@ export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLog
   const { part, attributes, body } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
-  return new ProcessRecord(eventName(ev), toUnixNs(ev.ktimeNs, ctx.clock), ctx.observedUnixNs, severity.number, severity.text, body, part, attributes);
+  return new AuditRecord(eventName(ev), toUnixNs(ev.ktimeNs, ctx.clock), ctx.observedUnixNs, severity.number, severity.text, body, part, attributes);
 }
