@@ -36,9 +36,9 @@ export function readable(r: AuditLogRecord): ReadableLogRecord {
 
 /**
  * A plain copy of a record, as an SDK processor would make one, with some
- * fields changed: our records compute attributes and times on demand, which
+ * fields changed: our records compute their body, attributes and times on demand, which
  * a spread leaves out.
  */
 export function plainCopy(r: ReadableLogRecord, over: Partial<ReadableLogRecord> = {}): ReadableLogRecord {
-  return { ...r, attributes: r.attributes, hrTime: r.hrTime, hrTimeObserved: r.hrTimeObserved, ...over };
+  return { ...r, body: r.body, attributes: r.attributes, hrTime: r.hrTime, hrTimeObserved: r.hrTimeObserved, ...over };
 }

@@ -132,6 +132,12 @@ class Writer {
     this.pos += b.length;
   }
 
+  /** bytes [start, end) of a buffer, without a view of them */
+  copy(from: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    this.pos += from.copy(this.buf, this.pos, start, end);
+  }
+
   /** tag + length + utf8 */
   string(tag: number, s: string): void {
     this.varint(tag);
@@ -483,7 +489,14 @@ export class OtlpLogsEncoder {
       w.varint(r.severityNumber);
     }
     if (r.severityText) w.bytes(this.named(this.severityTexts, TAG(3, LEN), r.severityText));
-    if (r.body !== undefined) {
+    if (source?.bodyChunk) {
+      const n = source.bodyEnd - source.bodyStart;
+      w.varint(TAG(5, LEN));
+      w.varint(stringValueSize(n));
+      w.varint(TAG(1, LEN));
+      w.varint(n);
+      w.copy(source.bodyChunk, source.bodyStart, source.bodyEnd);
+    } else if (r.body !== undefined) {
       w.varint(TAG(5, LEN));
       writeSizedValue(w, r.body as OtelValue);
     }

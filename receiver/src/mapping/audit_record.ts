@@ -8,6 +8,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { nsToHrTime } from '../enrich/clock';
 import type { Attributes, AuditLogRecord } from './event_to_logrecord';
+import type { LineBytes } from './line_bytes';
 import type { ProcessPart } from './process_part';
 
 type Scope = { name: string; version?: string };
@@ -31,6 +32,11 @@ export class AuditRecord implements AuditLogRecord, ReadableLogRecord {
   /** set by toReadable: the output the record goes to */
   resource: Resource = UNBOUND;
   instrumentationScope: Scope = { name: '' };
+  /** the body as UTF-8: chunk[bodyStart, bodyEnd), for the OTLP encoder to copy; none when it was given as text */
+  readonly bodyChunk: Buffer | undefined;
+  readonly bodyStart: number = 0;
+  readonly bodyEnd: number = 0;
+  private text: string | undefined;
   private merged: Attributes | undefined;
   private time: HrTime | undefined;
 
@@ -40,12 +46,27 @@ export class AuditRecord implements AuditLogRecord, ReadableLogRecord {
     readonly observedUnixNs: bigint,
     readonly severityNumber: number,
     readonly severityText: string,
-    readonly body: string,
+    /** the text, or the writer holding it as its current line */
+    body: string | LineBytes,
     /** the process's attributes, shared by its records of one batch, which come first */
     readonly processPart: ProcessPart | undefined,
     /** the record's own attributes, never a key of the part */
     readonly ownAttributes: Attributes,
-  ) {}
+  ) {
+    if (typeof body === 'string') {
+      this.text = body;
+      this.bodyChunk = undefined;
+    } else {
+      this.bodyChunk = body.chunk;
+      this.bodyStart = body.start;
+      this.bodyEnd = body.pos;
+    }
+  }
+
+  /** Decoded when an exporter asks for the text. */
+  get body(): string {
+    return (this.text ??= this.bodyChunk!.toString('utf8', this.bodyStart, this.bodyEnd));
+  }
 
   /** The full attribute set, built only when an exporter asks for it. */
   get attributes(): Attributes {

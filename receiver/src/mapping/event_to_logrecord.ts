@@ -9,6 +9,7 @@ import { errnoName } from './errno';
 import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
 import { ipsetErrorName } from '../ipset/errors';
 import { AuditRecord } from './audit_record';
+import { LineBytes } from './line_bytes';
 import { ProcessPart, type ProcessParts } from './process_part';
 
 export type AttributeValue = string | number | boolean | string[];
@@ -125,8 +126,10 @@ interface RecordParts {
   part: ProcessPart | undefined;
   /** the record's own attributes, never a key of the part */
   attributes: Attributes;
-  body: string;
 }
+
+/** Every record's body line, written in turn: the mapping runs on one thread, one record at a time. */
+const lines = new LineBytes();
 
 /** The process part of a record: the batch's shared one when the context keeps them. */
 function processPart(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): ProcessPart {
@@ -163,7 +166,8 @@ function execRecord(ev: ExecEvent, ctx: MappingContext): RecordParts {
   const parent = ctx.parentProcess(ev.proc.ppid, ev.proc.parentStartNs);
   if (parent?.exe) attributes['process.parent.executable.path'] = parent.exe;
   if (parent?.argv) attributes['process.parent.command_args'] = parent.argv;
-  return { part, attributes, body: execBody(ev, argv, truncated, ttyName(ev.proc.tty)) };
+  execBody(lines, ev, argv, truncated, ttyName(ev.proc.tty));
+  return { part, attributes };
 }
 
 function exitRecord(ev: ExitEvent, ctx: MappingContext): RecordParts {
@@ -171,7 +175,8 @@ function exitRecord(ev: ExitEvent, ctx: MappingContext): RecordParts {
   const attributes: Attributes = {};
   attributes['process.exit.code'] = ev.exitCode ?? 128 + (ev.signal ?? 0);
   if (ev.signal !== undefined) attributes['bpfaudit.exit.signal'] = ev.signal;
-  return { part, attributes, body: exitBody(ev) };
+  exitBody(lines, ev);
+  return { part, attributes };
 }
 
 function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
@@ -206,7 +211,8 @@ function tcpRecord(ev: TcpEvent, ctx: MappingContext): RecordParts {
     a['bpfaudit.connection.bytes_sent'] = Number(ev.bytesSent);
     a['bpfaudit.connection.bytes_received'] = Number(ev.bytesReceived);
   }
-  return { part, attributes: a, body: tcpBody(ev) };
+  tcpBody(lines, ev);
+  return { part, attributes: a };
 }
 
 /** On a summary record: how many repeats followed the first record, in which window, and when that first one was. */
@@ -241,7 +247,8 @@ function udpRecord(ev: UdpEvent, ctx: MappingContext): RecordParts {
     }
   }
   if (ev.error < 0) a['error.type'] = errnoName(-ev.error);
-  return { part, attributes: a, body: udpBody(ev) };
+  udpBody(lines, ev);
+  return { part, attributes: a };
 }
 
 function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
@@ -264,7 +271,8 @@ function ipsetRecord(ev: IpsetEvent, ctx: MappingContext): RecordParts {
     a['error.type'] = errorName;
     a['ipset.error.code'] = -ev.result;
   }
-  return { part, attributes: a, body: ipsetBody(ev, errorName) };
+  ipsetBody(lines, ev, errorName);
+  return { part, attributes: a };
 }
 
 function recordParts(ev: RecordEvent, ctx: MappingContext): RecordParts {
@@ -289,8 +297,9 @@ function eventName(ev: RecordEvent): string {
 }
 
 export function eventToLogRecord(ev: RecordEvent, ctx: MappingContext): AuditLogRecord {
-  const { part, attributes, body } = recordParts(ev, ctx);
+  lines.begin();
+  const { part, attributes } = recordParts(ev, ctx);
   const failed = ev.kind === 'ipset' && ev.result !== undefined && ev.result !== 0;
   const severity = failed ? SEVERITY_WARN : SEVERITY_INFO;
-  return new AuditRecord(eventName(ev), toUnixNs(ev.ktimeNs, ctx.clock), ctx.observedUnixNs, severity.number, severity.text, body, part, attributes);
+  return new AuditRecord(eventName(ev), toUnixNs(ev.ktimeNs, ctx.clock), ctx.observedUnixNs, severity.number, severity.text, lines, part, attributes);
 }
