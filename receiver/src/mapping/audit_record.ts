@@ -26,12 +26,12 @@ function observedHrTime(ns: bigint): HrTime {
 }
 
 const UNBOUND = {} as Resource;
+const NO_SCOPE: Scope = Object.freeze({ name: '' });
 
 export class AuditRecord implements AuditLogRecord, ReadableLogRecord {
-  readonly droppedAttributesCount = 0;
   /** set by toReadable: the output the record goes to */
   resource: Resource = UNBOUND;
-  instrumentationScope: Scope = { name: '' };
+  instrumentationScope: Scope = NO_SCOPE;
   /** the body as UTF-8: chunk[bodyStart, bodyEnd), for the OTLP encoder to copy; none when it was given as text */
   readonly bodyChunk: Buffer | undefined;
   readonly bodyStart: number = 0;
@@ -66,6 +66,11 @@ export class AuditRecord implements AuditLogRecord, ReadableLogRecord {
   /** Decoded when an exporter asks for the text. */
   get body(): string {
     return (this.text ??= this.bodyChunk!.toString('utf8', this.bodyStart, this.bodyEnd));
+  }
+
+  /** on the prototype, not a field of every record: none is ever dropped */
+  get droppedAttributesCount(): number {
+    return 0;
   }
 
   /** The full attribute set, built only when an exporter asks for it. */

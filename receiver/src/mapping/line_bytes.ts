@@ -38,27 +38,28 @@ export class LineBytes {
 
   text(s: string): void {
     const n = s.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (s.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
+    if (n <= SHORT) {
+      // copied while checked: a character past ASCII sends the string to the UTF-8 writer instead
+      this.room(n);
+      const c = this.chunk;
+      const p = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const code = s.charCodeAt(i);
+        if (code > 0x7f) break;
+        c[p + i] = code;
       }
-    }
-    if (!ascii) {
-      this.room(Buffer.byteLength(s));
-      this.pos += this.chunk.write(s, this.pos, 'utf8');
-      return;
-    }
-    this.room(n);
-    if (n > SHORT) {
+      if (i === n) {
+        this.pos = p + n;
+        return;
+      }
+    } else if (isAscii(s)) {
+      this.room(n);
       this.pos += this.chunk.write(s, this.pos, 'latin1');
       return;
     }
-    const c = this.chunk;
-    const p = this.pos;
-    for (let i = 0; i < n; i++) c[p + i] = s.charCodeAt(i);
-    this.pos = p + n;
+    this.room(Buffer.byteLength(s));
+    this.pos += this.chunk.write(s, this.pos, 'utf8');
   }
 
   /** A non-negative integer in decimal, as String(n) writes it. */
@@ -94,3 +95,8 @@ export class LineBytes {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
