@@ -68,14 +68,16 @@ export class LineBytes {
       this.text(String(v));
       return;
     }
+    // pids, ids and ports fit 31 bits, where integer division is a third cheaper than flooring doubles
+    const small = v <= 0x7fffffff;
     let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    for (let x = v; x >= 10; x = small ? (x / 10) | 0 : Math.floor(x / 10)) digits++;
     this.room(digits);
     const c = this.chunk;
     let p = this.pos + digits;
     this.pos = p;
     while (v >= 10) {
-      const q = Math.floor(v / 10);
+      const q = small ? (v / 10) | 0 : Math.floor(v / 10);
       c[--p] = 48 + (v - q * 10);
       v = q;
     }
