@@ -7,14 +7,13 @@
 import type { AttributeValue as OtelValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { endianness } from 'node:os';
+import { isAscii } from '../ascii';
 import type { ProcessPart } from '../mapping/process_part';
 import { auditSourceOf } from '../mapping/audit_record';
 import { ownCopy } from '../own_copy';
 
 function utf8Length(s: string): number {
-  if (s.length > 64) return Buffer.byteLength(s);
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
-  return s.length;
+  return s.length <= 64 && isAscii(s) ? s.length : Buffer.byteLength(s);
 }
 
 /** The ArrayBuffer a buffer is all of (not a slice of Node's shared pool), which may be resized or freed through it. */

@@ -89,7 +89,7 @@ export class AuditRecord implements AuditLogRecord, ReadableLogRecord {
 }
 
 /** A record without a process part (stats, inbound summaries): its attributes are all its own. */
-export function plainRecord(r: Omit<AuditLogRecord, 'processPart' | 'ownAttributes'>): AuditRecord {
+function plainRecord(r: Omit<AuditLogRecord, 'processPart' | 'ownAttributes'>): AuditRecord {
   return new AuditRecord(r.eventName, r.timeUnixNs, r.observedUnixNs, r.severityNumber, r.severityText, r.body, undefined, r.attributes);
 }
 

@@ -4,6 +4,7 @@
 // quarter of what the pipeline allocated per record went to bodies. A
 // record keeps its line's place in a chunk; the encoder copies the bytes,
 // and the text is decoded only for exporters that read it.
+import { isAscii } from '../ascii';
 
 /** Lines are a few dozen to a few hundred bytes: a chunk holds hundreds, and lives until its last record is gone. */
 const CHUNK_BYTES = 1 << 16;
@@ -97,8 +98,3 @@ export class LineBytes {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
