@@ -1,7 +1,7 @@
 // End to end: the bpfaudit CLI, started with an OTLP exporter, ships what
 // happens on the machine to a local OTLP/HTTP server that decodes every
-// request strictly by the OTLP logs schema, for protobuf and for JSON, gzip
-// (the default) and zstd (which the collector's OTLP receiver also takes).
+// request strictly by the OTLP logs schema, for protobuf and for JSON, zstd
+// (the default), gzip, and the default sent to an endpoint that refuses zstd.
 import { realpathSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { startCli, until } from '../helpers/cli';
@@ -15,14 +15,22 @@ import { runProgram, startNode } from '../helpers/processes';
 const host = installRoot('e2e');
 
 describeKernel('OTLP export end to end', () => {
-  const variants = [['http/protobuf', 'direct', 'gzip'], ['http/json', 'direct', 'gzip'], ['http/protobuf', 'sdk', 'gzip'], ['http/protobuf', 'direct', 'zstd']] as const;
-  for (const [protocol, recordPath, compression] of variants) {
-    it(`${protocol}, ${recordPath} records, ${compression}: exec and TCP records reach the collector intact`, async () => {
+  // compression: as the exporter's entry names it (none: the default); decodes: what the endpoint takes
+  const variants = [
+    { protocol: 'http/protobuf', recordPath: 'direct', compression: undefined, decodes: ['gzip', 'zstd'], sent: 'zstd' },
+    { protocol: 'http/json', recordPath: 'direct', compression: 'gzip', decodes: ['gzip', 'zstd'], sent: 'gzip' },
+    { protocol: 'http/protobuf', recordPath: 'sdk', compression: undefined, decodes: ['gzip', 'zstd'], sent: 'zstd' },
+    { protocol: 'http/protobuf', recordPath: 'direct', compression: 'gzip', decodes: ['gzip', 'zstd'], sent: 'gzip' },
+    { protocol: 'http/protobuf', recordPath: 'direct', compression: undefined, decodes: ['gzip'], sent: 'gzip' },
+  ] as const;
+  for (const { protocol, recordPath, compression, decodes, sent } of variants) {
+    const sends = `${compression ?? 'the default compression'}${decodes.length < 2 ? ` to an endpoint that takes ${decodes.join()} only` : ''}`;
+    it(`${protocol}, ${recordPath} records, ${sends}: exec and TCP records reach the collector intact, as ${sent}`, async () => {
       const server = new OtlpTestServer();
+      server.decodes = new Set(decodes);
       const url = await server.start();
-      const name = `${protocol.replace('/', '-')}-${recordPath}-${compression}`;
-      // gzip is the default: only zstd is named
-      const compressionKey = compression === 'gzip' ? '' : `, compression: ${compression}`;
+      const name = `${protocol.replace('/', '-')}-${recordPath}-${compression ?? 'default'}-${decodes.join('-')}`;
+      const compressionKey = compression ? `, compression: ${compression}` : '';
       const config = host.config(`${name}.yaml`, [
         'exporters:',
         `  - { type: otlp, endpoint: "${url}", protocol: ${protocol}${compressionKey}, spool: { dir: "${host.spoolDir}-${name}" } }`,
@@ -51,7 +59,15 @@ describeKernel('OTLP export end to end', () => {
 
       expect(server.errors).toEqual([]);
       expect(server.requests.every((r) => r.contentType === (protocol === 'http/json' ? 'application/json' : 'application/x-protobuf'))).toBe(true);
-      expect(new Set(server.requests.map((r) => r.contentEncoding))).toEqual(new Set([compression]));
+      expect(new Set(server.requests.map((r) => r.contentEncoding))).toEqual(new Set([sent]));
+      if ((decodes as readonly string[]).includes('zstd')) {
+        expect(server.encodingRefused).toEqual([]);
+      } else {
+        // the first batch refused in zstd went again as gzip, and so did every later one: nothing set aside, one warning
+        expect(server.encodingRefused.filter((r) => r.startsWith('/v1/logs'))).toEqual(['/v1/logs zstd']);
+        expect(cli.stderr().match(/refused zstd .* sending gzip from now on/g)).toHaveLength(1);
+        expect(cli.stderr()).toMatch(/set_aside=0/);
+      }
       expect(cli.stdout()).toBe('');
       expect(cli.stderr()).toMatch(/bpfaudit: \d+ records from \d+ events .*kernel lost=0/);
 

@@ -261,6 +261,94 @@ describe('OtlpClient compression', () => {
   });
 });
 
+describe('OtlpClient default compression', () => {
+  /** An endpoint that decodes only the encodings given, refusing others as `refusal` does; it counts what it was sent. */
+  async function endpoint(decodes: string[], refusal = { status: 400, body: 'unsupported Content-Encoding' }, answer = () => 200) {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const encoding = req.headers['content-encoding'] ?? 'none';
+        seen.push(encoding);
+        if (!decodes.includes(encoding)) {
+          res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+          res.end(`${refusal.body}: ${encoding}`);
+          return;
+        }
+        const plain = { gzip: gunzipSync, zstd: zstdDecompressSync, none: (b: Buffer) => b }[encoding as 'gzip' | 'zstd' | 'none'](Buffer.concat(chunks));
+        expect(plain.toString()).toBe('records');
+        res.writeHead(answer());
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { seen, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs` };
+  }
+  const records = Buffer.from('records');
+
+  for (const status of [400, 415]) {
+    it(`sends the batch the endpoint refused in zstd (${status}) again as gzip, and gzip from then on, saying so once`, async () => {
+      const { seen, server, url } = await endpoint(['gzip', 'none'], { status, body: 'unsupported Content-Encoding' });
+      const said: string[] = [];
+      const client = new OtlpClient({ url, headers: {}, compression: 'zstd', fallback: 'gzip', timeoutMs: 2000 }, (m) => said.push(m));
+      expect(client.compression).toBe('zstd');
+      expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'ok' });
+      expect(client.compression).toBe('gzip');
+      expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'ok' });
+      expect(await client.send(gzipSync(records), 'protobuf', 'gzip')).toMatchObject({ kind: 'ok' });
+      client.close();
+      server.close();
+      expect(seen).toEqual(['zstd', 'gzip', 'gzip', 'gzip']);
+      expect(said).toEqual([`${url} refused zstd (HTTP ${status}: unsupported Content-Encoding: zstd) and took gzip: sending gzip from now on (set compression to say which)`]);
+    });
+  }
+
+  it('keeps zstd when the endpoint takes it, and a compression asked for has no fallback', async () => {
+    const { seen, server, url } = await endpoint(['gzip']);
+    const asked = new OtlpClient({ url, headers: {}, compression: 'zstd', timeoutMs: 2000 });
+    expect(await asked.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'fail', status: 400 });
+    expect(asked.compression).toBe('zstd');
+    asked.close();
+    server.close();
+    expect(seen).toEqual(['zstd']);
+    const taking = await endpoint(['zstd']);
+    const client = new OtlpClient({ url: taking.url, headers: {}, compression: 'zstd', fallback: 'gzip', timeoutMs: 2000 });
+    for (let i = 0; i < 3; i++) expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'ok' });
+    client.close();
+    taking.server.close();
+    expect(taking.seen).toEqual(['zstd', 'zstd', 'zstd']);
+  });
+
+  it('a batch refused in both is refused with the fallback\'s answer, and the next batch tries zstd again; other refusals are not retried', async () => {
+    const { seen, server, url } = await endpoint([], { status: 400, body: 'bad batch' });
+    const said: string[] = [];
+    const client = new OtlpClient({ url, headers: {}, compression: 'zstd', fallback: 'gzip', timeoutMs: 2000 }, (m) => said.push(m));
+    expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'fail', status: 400, reason: 'HTTP 400: bad batch: gzip' });
+    expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'fail' });
+    client.close();
+    server.close();
+    expect(seen).toEqual(['zstd', 'gzip', 'zstd', 'gzip']);
+    expect(said).toEqual([]);
+    const forbidden = await endpoint([], { status: 403, body: 'no token' });
+    const other = new OtlpClient({ url: forbidden.url, headers: {}, compression: 'zstd', fallback: 'gzip', timeoutMs: 2000 });
+    expect(await other.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'fail', status: 403 });
+    other.close();
+    forbidden.server.close();
+    expect(forbidden.seen).toEqual(['zstd']);
+  });
+
+  it('stays on zstd when the fallback\'s answer is only "try later"', async () => {
+    const { seen, server, url } = await endpoint(['gzip'], undefined, () => 503);
+    const client = new OtlpClient({ url, headers: {}, compression: 'zstd', fallback: 'gzip', timeoutMs: 2000 });
+    expect(await client.send(zstdCompressSync(records), 'protobuf', 'zstd')).toMatchObject({ kind: 'retry' });
+    expect(client.compression).toBe('zstd');
+    client.close();
+    server.close();
+    expect(seen).toEqual(['zstd', 'gzip']);
+  });
+});
+
 describe('retry policy', () => {
   it('reads Retry-After as seconds or a date', () => {
     expect(retryAfterMs('3')).toBe(3000);

@@ -43,9 +43,13 @@ describe('otlp exporter settings', () => {
       OTEL_EXPORTER_OTLP_CERTIFICATE: '/ca.pem', OTEL_EXPORTER_OTLP_CLIENT_KEY: '/k.pem',
     });
     expect(o).toMatchObject({ headers: { x: 'cfg', y: '1' }, timeoutMs: 2500, compression: 'none', tls: { caFile: '/ca.pem', keyFile: '/k.pem' } });
-    expect(otlpClientOptions(OTLP({}), {}).compression).toBe('gzip');
-    expect(otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'zstd', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }).compression).toBe('zstd');
-    expect(otlpClientOptions(OTLP({ compression: 'none' }), { OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).compression).toBe('none');
+    const compression = (o: { compression: string; fallback?: string }) => `${o.compression}${o.fallback ? ` else ${o.fallback}` : ''}`;
+    // the default alone falls back: a compression asked for is sent as asked
+    expect(compression(otlpClientOptions(OTLP({}), {}))).toBe('zstd else gzip');
+    expect(compression(otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_COMPRESSION: '' }))).toBe('zstd else gzip');
+    expect(compression(otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'zstd', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }))).toBe('zstd');
+    expect(compression(otlpClientOptions(OTLP({ compression: 'none' }), { OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }))).toBe('none');
+    expect(compression(otlpClientOptions(OTLP({ compression: 'gzip' }), {}))).toBe('gzip');
     // a misspelt value is an error, not a silent "no compression"
     expect(() => otlpClientOptions(OTLP({}), { OTEL_EXPORTER_OTLP_COMPRESSION: 'gz' })).toThrow('OTEL_EXPORTER_OTLP_COMPRESSION=gz is not supported (gzip, zstd, none)');
   });

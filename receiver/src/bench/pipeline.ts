@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG, EXPORTER_DEFAULTS } from '../config/defaults';
+import { DEFAULT_CONFIG, EXPORTER_DEFAULTS, OTLP_COMPRESSION_DEFAULT } from '../config/defaults';
 import type { Compression } from '../delivery/compression';
 import { execRecord, exitRecord, frameBatch, SAMPLE_PROC, tcpRecord } from '../decode/encode';
 import { EVENT_HEADER, EventType, EXEC_EVENT, EXIT_EVENT, FRAME_HEADER, PROC_CTX, TCP_EVENT } from '../decode/layout';
@@ -96,7 +96,7 @@ export interface PipelineOptions {
 }
 
 export async function pipelineThroughput(total: number, encoder: 'direct' | 'sdk', recordPath: 'direct' | 'sdk', options: PipelineOptions = {}): Promise<PipelineResult> {
-  const { compression = 'gzip', batchEvents = 2000, serverCpus } = options;
+  const { compression = OTLP_COMPRESSION_DEFAULT.compression, batchEvents = 2000, serverCpus } = options;
   const collector = start(loadScript('collector'));
   if (serverCpus?.length) setCpus(collector.proc.pid!, serverCpus);
   const { url } = await collector.line<{ url: string }>();

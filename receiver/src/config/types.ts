@@ -24,7 +24,7 @@ export interface OtlpExporterConfig {
   protocol?: OtlpProtocol;
   headers?: Record<string, string>;
   timeout_ms?: number;
-  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else gzip; zstd for an OpenTelemetry Collector */
+  /** unset: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else zstd with gzip for an endpoint that refuses it (OTLP_COMPRESSION_DEFAULT) */
   compression?: Compression;
   /** unset: OTEL_EXPORTER_OTLP_(LOGS_)CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY */
   tls?: { ca_file?: string; cert_file?: string; key_file?: string };

@@ -14,6 +14,8 @@ export interface OtlpClientOptions {
   url: string;
   headers: Record<string, string>;
   compression: Compression;
+  /** set when `compression` is the default, not one asked for: sent instead once the endpoint refuses it */
+  fallback?: Compression;
   timeoutMs: number;
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
@@ -22,9 +24,11 @@ export type SendResult =
   | { kind: 'ok'; rejected: number; message?: string }
   | { kind: 'retry'; afterMs?: number; reason: string }
   /** answer: the status line and the whole response body, for the record kept of a refused batch */
-  | { kind: 'fail'; reason: string; answer: string };
+  | { kind: 'fail'; status: number; reason: string; answer: string };
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** what an endpoint answers to a Content-Encoding it does not decode: the collector's decompressor 400, others 415 */
+const ENCODING_REFUSED = new Set([400, 415]);
 
 /** Retry-After: seconds, or an HTTP date. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
@@ -47,8 +51,15 @@ const MAX_ANSWER = 64 << 10;
 export class OtlpClient {
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly https: boolean;
+  private wire: Compression;
+  private fallback: Compression | undefined;
 
-  constructor(private readonly options: OtlpClientOptions) {
+  constructor(
+    private readonly options: OtlpClientOptions,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
+    this.wire = options.compression;
+    this.fallback = options.fallback;
     const url = new URL(options.url);
     this.https = url.protocol === 'https:';
     const tls = options.tls ?? {};
@@ -62,18 +73,39 @@ export class OtlpClient {
       : new HttpAgent({ keepAlive: true });
   }
 
+  /** How requests are compressed now: the configured compression, or its fallback once the endpoint refused it. */
+  get compression(): Compression {
+    return this.wire;
+  }
+
   /**
    * Sends a payload as it was encoded and compressed, whatever protocol and
-   * compression are configured now (a spool may outlive a config).
+   * compression are configured now (a spool may outlive a config). A batch
+   * refused in the default compression is sent once more in its fallback:
+   * taken, the fallback is what this client sends from then on; refused
+   * too, the refusal is the batch's.
    */
-  send(payload: Uint8Array, encoding: SpoolEncoding, compression: Compression = 'none'): Promise<SendResult> {
-    const body = recompress(payload, compression, this.options.compression);
+  async send(payload: Uint8Array, encoding: SpoolEncoding, compression: Compression = 'none'): Promise<SendResult> {
+    const result = await this.post(payload, encoding, compression, this.wire);
+    const fallback = this.fallback;
+    if (result.kind !== 'fail' || !fallback || !ENCODING_REFUSED.has(result.status)) return result;
+    const again = await this.post(payload, encoding, compression, fallback);
+    if (again.kind === 'ok') {
+      this.onError(`${this.options.url} refused ${this.wire} (${result.reason}) and took ${fallback}: sending ${fallback} from now on (set compression to say which)`);
+      this.wire = fallback;
+      this.fallback = undefined;
+    }
+    return again;
+  }
+
+  private post(payload: Uint8Array, encoding: SpoolEncoding, stored: Compression, wire: Compression): Promise<SendResult> {
+    const body = recompress(payload, stored, wire);
     const headers: Record<string, string | number> = {
       ...this.options.headers,
       'content-type': contentType(encoding),
       'content-length': body.length,
     };
-    if (this.options.compression !== 'none') headers['content-encoding'] = this.options.compression;
+    if (wire !== 'none') headers['content-encoding'] = wire;
     const request = this.https ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       const req = request(this.options.url, { method: 'POST', headers, agent: this.agent, timeout: this.options.timeoutMs }, (res) => {
@@ -107,7 +139,7 @@ function classify(res: IncomingMessage, data: Buffer, encoding: SpoolEncoding): 
   const text = data.subarray(0, MAX_ANSWER).toString('utf8');
   const reason = `HTTP ${status}${data.length ? `: ${text.slice(0, 200)}` : ''}`;
   if (RETRYABLE.has(status)) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), reason };
-  return { kind: 'fail', reason, answer: `HTTP ${status} ${res.statusMessage ?? ''}\n${res.headers['content-type'] ? `content-type: ${res.headers['content-type']}\n` : ''}\n${text}` };
+  return { kind: 'fail', status, reason, answer: `HTTP ${status} ${res.statusMessage ?? ''}\n${res.headers['content-type'] ? `content-type: ${res.headers['content-type']}\n` : ''}\n${text}` };
 }
 
 function collect(res: IncomingMessage): Promise<Buffer> {

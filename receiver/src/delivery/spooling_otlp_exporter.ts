@@ -45,7 +45,8 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   /** the direct encoder, which also encodes records as they are queued */
   private readonly encoder: OtlpLogsEncoder | undefined;
   private readonly encoding: SpoolEncoding;
-  private readonly compression: Compression;
+  /** new batches are compressed as it sends them: its fallback, once the endpoint refused the default */
+  private readonly client: OtlpClient;
   /** the batches being written, each settling (never rejecting) once it is on disk or given up and counted */
   private readonly writes = new Set<Promise<void>>();
   private writeFailed = 0;
@@ -58,9 +59,9 @@ export class SpoolingOtlpExporter implements QueueingExporter {
   constructor(options: SpoolingOtlpOptions) {
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes);
     this.encoding = encodingOf(options.protocol);
-    this.compression = options.compression;
     this.onError = options.onError ?? (() => {});
-    this.sender = new SpoolSender(this.spool, new OtlpClient(options), options.retry, options.onError);
+    this.client = new OtlpClient(options, this.onError);
+    this.sender = new SpoolSender(this.spool, this.client, options.retry, options.onError);
     this.sender.start();
     if (options.protocol === 'http/json') this.serialize = (logs) => JsonLogsSerializer.serializeRequest(logs);
     else if (options.encoder === 'sdk') this.serialize = (logs) => ProtobufLogsSerializer.serializeRequest(logs);
@@ -83,23 +84,24 @@ export class SpoolingOtlpExporter implements QueueingExporter {
 
   private spoolPayload(payload: Uint8Array, records: number, done: (result: ExportResult) => void): void {
     let bytes: Uint8Array;
+    const compression = this.client.compression;
     try {
       // bytes of its own: the encoder reuses the payload's once done is called
-      bytes = compress(payload, this.compression);
+      bytes = compress(payload, compression);
     } catch (error) {
       return done({ code: ExportResultCode.FAILED, error: error as Error });
     }
-    const written: Promise<void> = this.write(bytes, records).finally(() => this.writes.delete(written));
+    const written: Promise<void> = this.write(bytes, records, compression).finally(() => this.writes.delete(written));
     this.writes.add(written);
     if (this.writes.size < MAX_WRITES) done({ code: ExportResultCode.SUCCESS });
     else void Promise.race(this.writes).then(() => done({ code: ExportResultCode.SUCCESS }));
   }
 
   /** Writes a batch to the spool, trying again while it fails, until abandon(). */
-  private async write(bytes: Uint8Array, records: number): Promise<void> {
+  private async write(bytes: Uint8Array, records: number, compression: Compression): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.spool.append(bytes, records, this.encoding, this.compression);
+        await this.spool.append(bytes, records, this.encoding, compression);
         if (attempt > 0) this.onError(`spool ${this.spool.dir}: writing again; the held records are on disk`);
         this.sender.notify();
         return;

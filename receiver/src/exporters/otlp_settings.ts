@@ -1,9 +1,11 @@
 // The effective settings of an otlp exporter: the config file first, then
 // the standard OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_* variables,
-// then the defaults of the OTLP specification.
+// then the OTLP specification's defaults, but for compression (see
+// OTLP_COMPRESSION_DEFAULT).
 import type { OtlpExporterConfig } from '../config/types';
 import { COMPRESSIONS, isCompression, type Compression } from '../delivery/compression';
 import type { OtlpClientOptions, Protocol } from '../delivery/otlp_client';
+import { OTLP_COMPRESSION_DEFAULT } from '../config/defaults';
 
 type Env = Record<string, string | undefined>;
 
@@ -30,11 +32,12 @@ export function otlpProtocol(config: OtlpExporterConfig, env: Env = process.env)
   return 'http/protobuf';
 }
 
-export function otlpCompression(config: OtlpExporterConfig, env: Env = process.env): Compression {
-  if (config.compression) return config.compression;
+/** A compression asked for is used as is; the default one has a fallback for an endpoint that refuses it. */
+function otlpCompression(config: OtlpExporterConfig, env: Env = process.env): { compression: Compression; fallback?: Compression } {
+  if (config.compression) return { compression: config.compression };
   const fromEnv = pick(env, 'COMPRESSION');
-  if (fromEnv === undefined || fromEnv === '') return 'gzip';
-  if (isCompression(fromEnv)) return fromEnv;
+  if (fromEnv === undefined || fromEnv === '') return { ...OTLP_COMPRESSION_DEFAULT };
+  if (isCompression(fromEnv)) return { compression: fromEnv };
   throw new Error(`OTEL_EXPORTER_OTLP_COMPRESSION=${fromEnv} is not supported (${COMPRESSIONS.join(', ')})`);
 }
 
@@ -52,7 +55,7 @@ export function otlpClientOptions(config: OtlpExporterConfig, env: Env = process
     url: otlpUrl(config, env),
     protocol: otlpProtocol(config, env),
     headers: { ...parseHeaders(pick(env, 'HEADERS')), ...config.headers },
-    compression: otlpCompression(config, env),
+    ...otlpCompression(config, env),
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000,
     tls: {
       caFile: config.tls?.ca_file ?? pick(env, 'CERTIFICATE'),

@@ -1,7 +1,7 @@
 // A local OTLP/HTTP logs endpoint for tests: POST /v1/logs, protobuf or
-// JSON by Content-Type, gzip or zstd as Content-Encoding says (anything else
-// refused with 400, as the collector's decompressor does), decoded strictly
-// (otlp_decode.ts).
+// JSON by Content-Type, gzip or zstd as Content-Encoding says (anything else,
+// or an encoding taken out of `decodes`, refused with 400, as the collector's
+// decompressor does), decoded strictly (otlp_decode.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
@@ -28,8 +28,12 @@ export class OtlpTestServer {
   readonly errors: string[] = [];
   /** times (ms) at which requests were refused */
   readonly refusedAt: number[] = [];
-  /** consulted for every request; a Refusal answers it without accepting the records */
-  refuse: (() => Refusal | undefined) | undefined;
+  /** consulted for every logs request, with its records decoded; a Refusal answers it without accepting them */
+  refuse: ((records: DecodedLog[]) => Refusal | undefined) | undefined;
+  /** the Content-Encodings decoded, as a collector's compression_algorithms setting narrows them */
+  decodes = new Set(['none', 'gzip', 'zstd']);
+  /** requests refused for their Content-Encoding: path and encoding */
+  readonly encodingRefused: string[] = [];
   private server: Server | undefined;
 
   get records(): DecodedLog[] {
@@ -60,6 +64,10 @@ export class OtlpTestServer {
     for await (const c of req) chunks.push(c as Buffer);
     let body: Buffer = Buffer.concat(chunks);
     const contentEncoding = req.headers['content-encoding'] ?? 'none';
+    if (!this.decodes.has(contentEncoding)) {
+      this.encodingRefused.push(`${req.url} ${contentEncoding}`);
+      return { status: 400, type: 'text/plain', body: Buffer.from(`unsupported Content-Encoding: ${contentEncoding}`) };
+    }
     if (contentEncoding === 'gzip') body = gunzipSync(body);
     else if (contentEncoding === 'zstd') body = zstdDecompressSync(body);
     else if (contentEncoding !== 'none') throw new Error(`unsupported Content-Encoding: ${contentEncoding}`);
@@ -69,20 +77,16 @@ export class OtlpTestServer {
       return { status: 200, type: 'application/x-protobuf', body: Buffer.alloc(0) };
     }
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
-    const refusal = this.refuse?.();
+    if (contentType !== 'application/x-protobuf' && contentType !== 'application/json') throw new Error(`unsupported content-type ${contentType}`);
+    const records = contentType === 'application/json' ? decodeJson(body) : decodeProtobuf(body);
+    const refusal = this.refuse?.(records);
     if (refusal) {
       this.refusedAt.push(Date.now());
       return { status: refusal.status, type: 'text/plain', body: Buffer.from(refusal.body ?? 'refused by the test'), headers: refusal.headers };
     }
-    if (contentType === 'application/x-protobuf') {
-      this.requests.push({ contentType, contentEncoding, records: decodeProtobuf(body) });
-      return { status: 200, type: contentType, body: Buffer.from(ResponseType.encode(ResponseType.create({})).finish()) };
-    }
-    if (contentType === 'application/json') {
-      this.requests.push({ contentType, contentEncoding, records: decodeJson(body) });
-      return { status: 200, type: contentType, body: Buffer.from('{}') };
-    }
-    throw new Error(`unsupported content-type ${contentType}`);
+    this.requests.push({ contentType, contentEncoding, records });
+    if (contentType === 'application/json') return { status: 200, type: contentType, body: Buffer.from('{}') };
+    return { status: 200, type: contentType, body: Buffer.from(ResponseType.encode(ResponseType.create({})).finish()) };
   }
 
   get port(): number {
