@@ -450,6 +450,7 @@ export class Receiver {
         this.emit(ev, ctx);
         this.processes.exit(ev.proc.pid);
         this.containers.forget(ev.proc.pid);
+        this.identities.forget(ev.proc.pid);
         break;
       default: {
         const time = this.emit(ev, ctx);

@@ -48,6 +48,24 @@ describe('process.entity_id', () => {
     expect(reused.parentEntityId).not.toBe(parentId);
   });
 
+  it('is forgotten when the process exits, and worked out again (the same) for a record after its exit', () => {
+    let made = 0;
+    const ids = new ProcessIdentities('machine/boot', (ns) => `t${ns}-${++made}`);
+    const parent = { ...SAMPLE_PROC, pid: SAMPLE_PROC.ppid, ppid: 1, startNs: SAMPLE_PROC.parentStartNs, execId: SAMPLE_PROC.parentExecId };
+    const first = ids.of(parent);
+    const child = ids.of(SAMPLE_PROC);
+    expect(child.parentEntityId).toBe(first.entityId);
+    expect(made).toBe(2);
+    ids.forget(parent.pid);
+    // the parent's id is hashed again for its children, the same; its own record after the exit (a socket closed) too
+    expect(ids.of({ ...SAMPLE_PROC, pid: SAMPLE_PROC.pid + 1 }).parentEntityId).toBe(first.entityId);
+    const again = ids.of(parent);
+    expect(again).not.toBe(first);
+    expect(again).toEqual({ ...first, creationTime: `t${parent.startNs}-4` });
+    expect(made).toBe(4);
+    expect(ids.of(SAMPLE_PROC)).toBe(child);
+  });
+
   it('is seeded with this host and this boot', () => {
     const seed = hostBootSeed();
     expect(seed).toMatch(/^[0-9a-f]{32}\/[0-9a-f-]{36}$/);
