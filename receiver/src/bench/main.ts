@@ -18,7 +18,7 @@ import { startupSeconds } from './startup';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (l: Latencies) => (['exec', 'tcp', 'udp'] as const).map((k) => `${k} ${Math.round(l[k].p50)}/${Math.round(l[k].p99)}`).join(', ');
-const PIPELINE_ROUNDS = 3;
+const PIPELINE_ROUNDS = 5;
 const WARMUP_EVENTS = 100_000;
 const pct = (with_: number, without: number) => `${(((with_ - without) / without) * 100).toFixed(1)}%`;
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${what}: ${figure}\n`);
   };
 
-  // the machine's speed drifts by 10-15% within minutes: each path runs three times, alternated, and its median is quoted
+  // the machine's speed drifts by 10-30% within minutes: each path runs PIPELINE_ROUNDS times, alternated, and its median is quoted
   const paths = [
     { label: 'direct records + direct encoder, zstd (the defaults)', encoder: 'direct', records: 'direct', compression: 'zstd' },
     { label: 'the same with compression: gzip (for an endpoint that refuses zstd)', encoder: 'direct', records: 'direct', compression: 'gzip' },
