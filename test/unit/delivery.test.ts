@@ -300,7 +300,7 @@ describe('OtlpClient default compression', () => {
       client.close();
       server.close();
       expect(seen).toEqual(['zstd', 'gzip', 'gzip', 'gzip']);
-      expect(said).toEqual([`${url} refused zstd (HTTP ${status}: unsupported Content-Encoding: zstd) and took gzip: sending gzip from now on (set compression to say which)`]);
+      expect(said).toEqual([`${url} refused zstd (HTTP ${status}: unsupported Content-Encoding: zstd) and took gzip: sending gzip from now on (a compression named in the exporter's entry is sent as named)`]);
     });
   }
 

@@ -91,7 +91,7 @@ export class OtlpClient {
     if (result.kind !== 'fail' || !fallback || !ENCODING_REFUSED.has(result.status)) return result;
     const again = await this.post(payload, encoding, compression, fallback);
     if (again.kind === 'ok') {
-      this.onError(`${this.options.url} refused ${this.wire} (${result.reason}) and took ${fallback}: sending ${fallback} from now on (set compression to say which)`);
+      this.onError(`${this.options.url} refused ${this.wire} (${result.reason}) and took ${fallback}: sending ${fallback} from now on (a compression named in the exporter's entry is sent as named)`);
       this.wire = fallback;
       this.fallback = undefined;
     }
