@@ -44,6 +44,24 @@ describe('decodeBatch', () => {
     expect(procs[5]).toEqual({ ...a, euid: 0, comm: 'curl2' });
   });
 
+
+  it('compares contexts to their last byte, in aligned batches and in batches at an odd offset', () => {
+    const a = { ...SAMPLE_PROC, tid: 78_001 };
+    // the context's last field: a difference there alone makes another context
+    const b = { ...a, cgroupV1Id: a.cgroupV1Id + 1 };
+    const batch = frameBatch([exitRecord(1n, 0, a), exitRecord(2n, 0, a), exitRecord(3n, 0, b), exitRecord(4n, 0, b)]);
+    const odd = Buffer.alloc(batch.length + 1).subarray(1);
+    batch.copy(odd);
+    for (const buf of [batch, odd]) {
+      const out: AuditEvent[] = [];
+      expect(decodeBatch(buf, (e) => out.push(e))).toEqual({ decoded: 4, malformed: 0 });
+      const procs = out.map((e) => (e as ExitEvent).proc);
+      expect(procs[1]).toBe(procs[0]);
+      expect(procs[2]).not.toBe(procs[1]);
+      expect(procs[2]).toEqual(b);
+      expect(procs[3]).toBe(procs[2]);
+    }
+  });
   it('keeps empty arguments and flags truncation', () => {
     const { out } = decode([
       execRecord({ ktimeNs: 1n, exe: '/bin/x', argv: ['x', '', 'y'], flags: Flags.FLAG_ARGS_TRUNCATED | Flags.FLAG_EXE_TRUNCATED }),

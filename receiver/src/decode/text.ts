@@ -48,9 +48,18 @@ function decodeLossless(buf: Buffer, start: number, end: number): string {
   return out;
 }
 
+/**
+ * Where the first NUL in [start, limit) is, or limit. Scanned in JS: kernel
+ * strings are short, and Buffer#indexOf, a native call, cost more.
+ */
+export function nulAt(buf: Buffer, start: number, limit: number): number {
+  const end = Math.min(limit, buf.length);
+  let i = start;
+  while (i < end && buf[i] !== 0) i++;
+  return i;
+}
+
 /** A NUL-terminated string inside a fixed-size field. */
 export function cString(buf: Buffer, start: number, size: number): string {
-  const nul = buf.indexOf(0, start);
-  const end = nul < 0 || nul > start + size ? start + size : nul;
-  return bytesToText(buf, start, end);
+  return bytesToText(buf, start, nulAt(buf, start, start + size));
 }
