@@ -447,15 +447,26 @@ export class OtlpLogsEncoder {
     }
   }
 
-  /** A process part's KeyValue fields of a LogRecord, encoded once per part: its records copy the bytes. */
+  /**
+   * A process part's KeyValue fields of a LogRecord, encoded once per part:
+   * its records copy the bytes. The shared side is encoded once for all the
+   * parts that share it.
+   */
   private processPart(part: ProcessPart): Uint8Array {
     if (!part.encoded) {
-      const w = this.partWriter;
-      w.reset();
-      this.attributes(w, TAG(6, LEN), part.attributes);
-      part.encoded = this.partBytes.keep(w.buf.subarray(0, w.pos));
+      const shared = (part.shared.encoded ??= this.partFields(part.shared.attributes));
+      part.encoded = this.partFields(part.own, shared);
     }
     return part.encoded;
+  }
+
+  /** Attributes as LogRecord fields, then any fields already encoded, kept in the part arena. */
+  private partFields(attrs: Readonly<Record<string, unknown>>, then?: Uint8Array): Uint8Array {
+    const w = this.partWriter;
+    w.reset();
+    this.attributes(w, TAG(6, LEN), attrs);
+    if (then) w.bytes(then);
+    return this.partBytes.keep(w.buf.subarray(0, w.pos));
   }
 
   /** ResourceLogs.resource: the same for every record of a provider, encoded once. */

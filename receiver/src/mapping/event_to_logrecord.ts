@@ -10,7 +10,7 @@ import { execBody, exitBody, ipsetBody, tcpBody, udpBody } from './body';
 import { ipsetErrorName } from '../ipset/errors';
 import { AuditRecord } from './audit_record';
 import { LineBytes } from './line_bytes';
-import { ProcessPart, type ProcessParts } from './process_part';
+import { type PartBuilder, type ProcessPart, type ProcessParts, unsharedPart } from './process_part';
 
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue>;
@@ -81,10 +81,22 @@ function basename(path: string): string {
   return i < 0 ? path : path.slice(i + 1);
 }
 
-function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
+/** A process's own side of its records: who it is and who its parent is. */
+function ownProcessAttributes(p: ProcInfo, ctx: MappingContext): Attributes {
+  const id = ctx.identity(p);
   const a: Attributes = {
     'process.pid': p.pid,
     'process.parent_pid': p.ppid,
+    'process.entity_id': id.entityId,
+    'process.creation.time': id.creationTime,
+  };
+  if (id.parentEntityId) a['process.parent.entity_id'] = id.parentEntityId;
+  return a;
+}
+
+/** What a process shares with the others of its program, user, session and container. */
+function sharedProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): Attributes {
+  const a: Attributes = {
     'process.session_leader.pid': p.sid,
     'process.executable.name': exePath ? basename(exePath) : p.comm,
     'process.user.id': p.euid,
@@ -95,10 +107,6 @@ function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: M
     'user.id': String(p.uid),
   };
   if (exePath) a['process.executable.path'] = exePath;
-  const id = ctx.identity(p);
-  a['process.entity_id'] = id.entityId;
-  a['process.creation.time'] = id.creationTime;
-  if (id.parentEntityId) a['process.parent.entity_id'] = id.parentEntityId;
   const name = ctx.userName(p.uid);
   if (name !== undefined) a['user.name'] = name;
   if (p.auid !== undefined) a['user.audit.id'] = String(p.auid);
@@ -121,6 +129,8 @@ function buildProcessAttributes(p: ProcInfo, exePath: string | undefined, ctx: M
   return a;
 }
 
+const PROCESS_PART: PartBuilder<MappingContext> = { own: ownProcessAttributes, shared: sharedProcessAttributes };
+
 interface RecordParts {
   /** the process's attributes, which come first; none when the record has no process */
   part: ProcessPart | undefined;
@@ -133,8 +143,7 @@ const lines = new LineBytes();
 
 /** The process part of a record: the batch's shared one when the context keeps them. */
 function processPart(p: ProcInfo, exePath: string | undefined, ctx: MappingContext): ProcessPart {
-  if (!ctx.processParts) return new ProcessPart(buildProcessAttributes(p, exePath, ctx));
-  return ctx.processParts.of(p, exePath, () => buildProcessAttributes(p, exePath, ctx));
+  return ctx.processParts ? ctx.processParts.of(p, exePath, ctx, PROCESS_PART) : unsharedPart(p, exePath, ctx, PROCESS_PART);
 }
 
 function networkAttributes(a: Attributes, transport: 'tcp' | 'udp', ipVersion: 4 | 6, netns: number): void {
