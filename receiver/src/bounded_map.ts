@@ -1,13 +1,14 @@
-// The receiver's caches keyed by pid (or set name) are Maps bounded by
-// insertion order: a key set again becomes the newest, and past the
-// capacity the oldest goes. Map keeps insertion order, so no list is needed.
+// Caches that are not keyed by pid (ipset set names; a batch's process
+// parts) are Maps bounded by insertion order: a key set again becomes the
+// newest, and past the capacity the oldest goes. Map keeps insertion order,
+// so no list is needed. Long-lived pid caches, which churn with every
+// process, are PidMaps instead (pid_map.ts says why).
 //
 // The oldest key is read through one iterator kept across evictions. A new
 // `keys().next()` per eviction starts at the front of V8's table and steps
 // over every entry deleted since the table was last compacted, up to half
-// its capacity: at a full 65,536-entry cache (the process identities on any
-// host that has run that many programs) one eviction cost 16 µs, 350 times
-// an insertion. The kept iterator steps over each deleted entry once.
+// its capacity: at a full 65,536-entry cache one eviction cost 16 µs, 350
+// times an insertion. The kept iterator steps over each deleted entry once.
 
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();

@@ -1,8 +1,11 @@
-// The bounded caches evict in insertion order through an iterator kept across
-// evictions: checked against a plain model of the same rules under random
-// sets, deletes and reads, at capacities that make V8 compact its table.
+// The bounded caches evict in insertion order: BoundedMap through an iterator
+// kept across evictions, PidMap through a list in typed arrays. Both are
+// checked against a plain model of the same rules under random sets, deletes
+// and reads, at capacities that make V8 compact its table and make PidMap
+// grow, evict and shift its probe runs.
 import { describe, expect, it } from 'vitest';
 import { BoundedMap } from '../../receiver/src/bounded_map';
+import { PidMap } from '../../receiver/src/pid_map';
 
 /** The rules, kept in an array: a set key moves to the end; past capacity the front goes. */
 class Model {
@@ -28,25 +31,30 @@ function lcg(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-describe('BoundedMap', () => {
+const MAPS = [
+  ['BoundedMap', (capacity: number) => new BoundedMap<number, number>(capacity)],
+  ['PidMap', (capacity: number) => new PidMap<number>(capacity)],
+] as const;
+
+describe.each(MAPS)('%s', (_name, make) => {
   it('keeps the newest entries, a key set again counting as new', () => {
-    const m = new BoundedMap<string, number>(3);
-    m.setNewest('a', 1);
-    m.setNewest('b', 2);
-    m.setNewest('c', 3);
-    m.setNewest('a', 4);
-    m.setNewest('d', 5);
-    expect(m.get('b')).toBeUndefined();
-    expect([m.get('a'), m.get('c'), m.get('d'), m.size]).toEqual([4, 3, 5, 3]);
-    m.delete('c');
-    m.setNewest('e', 6);
-    m.setNewest('f', 7);
-    expect([m.get('a'), m.get('d'), m.get('e'), m.get('f'), m.size]).toEqual([undefined, 5, 6, 7, 3]);
+    const m = make(3);
+    m.setNewest(1, 1);
+    m.setNewest(2, 2);
+    m.setNewest(3, 3);
+    m.setNewest(1, 4);
+    m.setNewest(4, 5);
+    expect(m.get(2)).toBeUndefined();
+    expect([m.get(1), m.get(3), m.get(4), m.size]).toEqual([4, 3, 5, 3]);
+    m.delete(3);
+    m.setNewest(5, 6);
+    m.setNewest(6, 7);
+    expect([m.get(1), m.get(4), m.get(5), m.get(6), m.size]).toEqual([undefined, 5, 6, 7, 3]);
   });
 
   it.each([1, 7, 64, 1000])('agrees with the rules under random sets and deletes (capacity %i)', (capacity) => {
     const random = lcg(capacity);
-    const m = new BoundedMap<number, number>(capacity);
+    const m = make(capacity);
     const model = new Model(capacity);
     const range = capacity * 3;
     for (let i = 0; i < 20_000; i++) {
@@ -66,11 +74,48 @@ describe('BoundedMap', () => {
   });
 
   it('goes on evicting after the map was emptied and filled again', () => {
-    const m = new BoundedMap<number, number>(2);
+    const m = make(2);
     for (let k = 0; k < 5; k++) m.setNewest(k, k);
     m.delete(3);
     m.delete(4);
     for (let k = 10; k < 15; k++) m.setNewest(k, k);
     expect([m.size, m.get(13), m.get(14), m.get(12)]).toEqual([2, 13, 14, undefined]);
+  });
+});
+
+describe('BoundedMap', () => {
+  it('takes any key, as Map does', () => {
+    const m = new BoundedMap<string, number>(2);
+    m.setNewest('a', 1);
+    m.setNewest('b', 2);
+    m.setNewest('c', 3);
+    expect([m.get('a'), m.get('b'), m.get('c')]).toEqual([undefined, 2, 3]);
+  });
+});
+
+describe('PidMap', () => {
+  it('finds pids that share a probe run after others in it were deleted, across the whole u32 range', () => {
+    const random = lcg(99);
+    const m = new PidMap<number>(5000);
+    const model = new Map<number, number>();
+    // pids that collide: multiples of a large power of two land in few buckets
+    const pids = [...Array.from({ length: 2000 }, (_, i) => i * 65536), ...Array.from({ length: 2000 }, () => Math.floor(random() * 2 ** 32))];
+    for (const [i, pid] of pids.entries()) {
+      m.setNewest(pid, i);
+      model.set(pid, i);
+    }
+    for (const [i, pid] of pids.entries()) {
+      if (i % 3 === 0) {
+        m.delete(pid);
+        model.delete(pid);
+      }
+    }
+    expect(m.size).toBe(model.size);
+    for (const pid of pids) expect(m.get(pid)).toBe(model.get(pid));
+    expect(m.get(2 ** 32 - 1)).toBe(model.get(2 ** 32 - 1));
+  });
+
+  it('refuses a capacity below one', () => {
+    expect(() => new PidMap(0)).toThrow(RangeError);
   });
 });

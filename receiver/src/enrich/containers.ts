@@ -8,7 +8,7 @@
 // time on an exec-heavy load.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BoundedMap } from '../bounded_map';
+import { PidMap } from '../pid_map';
 
 const HEX64 = '([0-9a-f]{64})';
 const PATTERNS: RegExp[] = [
@@ -123,7 +123,7 @@ const ALL_BITS = (1n << 64n) - 1n;
 const LOW_32_BITS = (1n << 32n) - 1n;
 
 export class Containers {
-  private readonly byPid: BoundedMap<number, { id: string; path: string } | null>;
+  private readonly byPid: PidMap<{ id: string; path: string } | null>;
   private readonly v2: CgroupTree | undefined;
   private readonly v1Memory: CgroupTree | undefined;
   private readonly v1: boolean;
@@ -134,7 +134,7 @@ export class Containers {
     rescanMs = 1000,
     pidCapacity = 16384,
   ) {
-    this.byPid = new BoundedMap(pidCapacity);
+    this.byPid = new PidMap(pidCapacity);
     const v2 = cgroup2Root(mountinfo);
     const v1Memory = cgroupV1MemoryRoot(mountinfo);
     this.v2 = v2 ? new CgroupTree(v2, ALL_BITS, rescanMs) : undefined;

@@ -10,7 +10,7 @@
 // (kept until 65,536 later processes pushed them out, the entries of the
 // bench's processes were a third of what outlived the young generation).
 import { hash } from 'node:crypto';
-import { BoundedMap } from '../bounded_map';
+import { PidMap } from '../pid_map';
 import type { ProcInfo } from '../events';
 import { readTrimmed } from '../host_files';
 
@@ -49,9 +49,9 @@ interface ParentId {
 }
 
 export class ProcessIdentities {
-  private readonly byPid: BoundedMap<number, Entry>;
+  private readonly byPid: PidMap<Entry>;
   /** ids of parents that made no record of their own (a shell, a service manager): hashed once for all their children */
-  private readonly parents = new BoundedMap<number, ParentId>(PARENT_CAPACITY);
+  private readonly parents = new PidMap<ParentId>(PARENT_CAPACITY);
 
   constructor(
     private readonly seed: string,
@@ -59,7 +59,7 @@ export class ProcessIdentities {
     private readonly creationTime: (startNs: bigint) => string,
     capacity = 65536,
   ) {
-    this.byPid = new BoundedMap(capacity);
+    this.byPid = new PidMap(capacity);
   }
 
   of(p: ProcInfo): Identity {

@@ -6,7 +6,7 @@
 // Bounded (oldest entries go first), forgotten at exit.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startTicks } from '../host_files';
-import { BoundedMap } from '../bounded_map';
+import { PidMap } from '../pid_map';
 
 /** USER_HZ: /proc/<pid>/stat gives start times in these ticks (nsec_to_clock_t). */
 const NS_PER_TICK = 10_000_000n;
@@ -48,11 +48,11 @@ function readProc(pid: number): ProcessEntry | undefined {
 }
 
 export class ProcessTable {
-  private readonly entries: BoundedMap<number, ProcessEntry | null>;
+  private readonly entries: PidMap<ProcessEntry | null>;
   private parentUnknown = 0;
 
   constructor(capacity = 32768) {
-    this.entries = new BoundedMap(capacity);
+    this.entries = new PidMap(capacity);
   }
 
   /** Reads every running process (before privileges are dropped). */
