@@ -1,11 +1,12 @@
 // How an OTLP request body is compressed, on the wire and in the spool.
-// gzip is the one every OTLP endpoint takes, hence the default. zstd is taken
-// by the OpenTelemetry Collector's OTLP/HTTP receiver (its confighttp
-// decompressor), the sidecar this sensor ships to: on the bench's records it
-// compresses 2.7 times as fast as gzip at level 1 (2.6 against 0.97 GB/s)
-// and to two thirds of the size, so the spool holds half as many records
-// again. Both at their fastest levels: audit records compress 25-45 times
-// even so.
+// zstd is the default (config/defaults.ts): the OpenTelemetry Collector's
+// OTLP/HTTP receiver (its confighttp decompressor), the sidecar this sensor
+// ships to, takes it, and on the bench's records it compresses 2.7 times as
+// fast as gzip at level 1 (2.6 against 0.97 GB/s) and to two thirds of the
+// size, so the spool holds half as many records again. gzip, which every
+// OTLP endpoint takes, is what the client falls back to when an endpoint
+// refuses zstd. Both at their fastest levels: audit records compress 25-45
+// times even so.
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 
 export const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
