@@ -8,6 +8,7 @@ import { AuditRecord } from '../../receiver/src/mapping/audit_record';
 import type { ExecEvent, TcpEvent } from '../../receiver/src/events';
 import { SAMPLE_PROC } from '../../receiver/src/decode/encode';
 import { eventToLogRecord } from '../../receiver/src/mapping/event_to_logrecord';
+import { ProcessParts } from '../../receiver/src/mapping/process_part';
 import { formatter, jsonlLine } from '../../receiver/src/exporters/formats';
 import { decodeJson, decodeProtobuf, checkJson, RequestType } from '../helpers/otlp/otlp_decode';
 import { BOOT_OFFSET_NS, OBSERVED_NS, plainCopy, readable, testContext } from '../helpers/records';
@@ -213,6 +214,111 @@ describe('the direct protobuf encoder', () => {
     const a = enc.encode(records);
     const b = enc.encode(records);
     expect(Buffer.compare(a, b)).toBe(0);
+  });
+});
+
+describe("a record's own attributes copied in runs from the last record of its kind", () => {
+  /** Connections and execs of a few processes, their attributes changing in value, in number and in position. */
+  function stream(n: number) {
+    const ctx = testContext({ processParts: new ProcessParts(), executablePath: () => '/usr/bin/curl' });
+    return Array.from({ length: n }, (_, i) => {
+      const proc = { ...SAMPLE_PROC, pid: 5000 + (i >> 3) };
+      const connect: TcpEvent = {
+        ...close, kind: 'tcp.connect', proc, inbound: false, ktimeNs: BigInt(i),
+        localPort: i % 5 ? 40_000 : 40_000 + i, remotePort: i % 7 ? 443 : 80, remoteAddress: i % 11 ? '::1' : '::2',
+        // keys that come and go: the client/server view (before the others), an error (at the end)
+        startUnknown: i % 13 === 3, error: i % 9 === 4 ? 111 : 0,
+      };
+      const ev = i % 6 === 5 ? { ...exec, proc, ktimeNs: BigInt(i), argv: ['curl', String(i % 2)] } : i % 4 === 1 ? { ...connect, kind: 'tcp.close' as const } : connect;
+      return readable(eventToLogRecord(ev, ctx));
+    });
+  }
+
+  it('writes what the SDK serializer writes, with requests taken at any point in between', () => {
+    const batch = stream(400);
+    const enc = new OtlpLogsEncoder();
+    const got = [];
+    for (const [i, r] of batch.entries()) {
+      enc.append(r);
+      if (i % 37 === 36) got.push(...decodeProtobuf(enc.take(i % 3 === 0 ? 1000 : 20)));
+    }
+    got.push(...decodeProtobuf(enc.take(1000)));
+    expect(got).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
+  });
+
+  /** A copy of a connect that fails while its own attributes are written (its first one changed before), or after them. */
+  function failing(r: AuditRecord, where: string): AuditRecord {
+    const own: Record<string, unknown> = { ...r.ownAttributes, 'network.transport': 'tcp6' };
+    if (where === 'in its own attributes') {
+      Object.defineProperty(own, 'network.peer.port', {
+        enumerable: true,
+        get() {
+          throw new Error('broken');
+        },
+      });
+    }
+    const copy = new AuditRecord(r.eventName, r.timeUnixNs, r.observedUnixNs, r.severityNumber, r.severityText, r.body, r.processPart, own as AuditRecord['ownAttributes']);
+    if (where === 'after them') {
+      Object.defineProperty(copy, 'observedUnixNs', {
+        get() {
+          throw new Error('broken');
+        },
+      });
+    }
+    return copy;
+  }
+
+  /** A record of another kind with a body of `n` bytes: a filler that moves the encoder's bodies along. */
+  function filler(r: AuditRecord, n: number): AuditRecord {
+    return new AuditRecord('process.exit', r.timeUnixNs, r.observedUnixNs, r.severityNumber, r.severityText, 'x'.repeat(n), r.processPart, { 'process.exit.code': 0 });
+  }
+
+  /** Appends and takes as `steps` say (a number: take that many), checking every record against the SDK serializer. */
+  function run(steps: (AuditRecord | number)[]): void {
+    const enc = new OtlpLogsEncoder();
+    const appended = [];
+    const taken = [];
+    for (const step of steps) {
+      if (typeof step === 'number') {
+        taken.push(...decodeProtobuf(enc.take(step)));
+      } else {
+        appended.push(readable(step));
+        enc.append(appended[appended.length - 1]);
+      }
+    }
+    taken.push(...decodeProtobuf(enc.take(appended.length)));
+    expect(taken).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(appended)!));
+  }
+
+  it("copies nothing from a record a later request's header was written over", () => {
+    const k1 = stream(1)[0] as AuditRecord;
+    const again = new AuditRecord(k1.eventName, k1.timeUnixNs, k1.observedUnixNs, k1.severityNumber, k1.severityText, k1.body, k1.processPart, k1.ownAttributes);
+    // the connect is the last record of the first request; the second request's header goes over its last bytes,
+    // which the same connect's again afterwards would copy. What stays pending outweighs what was taken each time,
+    // so the records are not moved to the other body.
+    run([filler(k1, 5_000), k1, filler(k1, 12_000), filler(k1, 10_000), filler(k1, 10_000), 2, 1, again]);
+  });
+
+  it('copies nothing from a record whose body the pending records moved out of', () => {
+    const [k1, k2] = stream(12).filter((r) => r.eventName === 'network.tcp.connect') as AuditRecord[];
+    // 10 KB records until the 1 MiB body is nearly full: an append moves the pending ones, the connect among them, to the other body
+    run([filler(k1, 100), filler(k1, 10_000), 1, k1, ...Array.from({ length: 100 }, () => filler(k1, 10_000)), k2]);
+  });
+
+  it('copies nothing from a record whose length took three bytes, which moved it', () => {
+    const [k1, k2] = stream(12).filter((r) => r.eventName === 'network.tcp.connect') as AuditRecord[];
+    const big = new AuditRecord(k1.eventName, k1.timeUnixNs, k1.observedUnixNs, k1.severityNumber, k1.severityText, 'y'.repeat(20_000), k1.processPart, k1.ownAttributes);
+    const batch = [big, k2].map(readable);
+    expect(decodeProtobuf(new OtlpLogsEncoder().encode(batch))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest(batch)!));
+  });
+
+  it.each(['in its own attributes', 'after them'])('copies nothing of a record that failed %s', (where) => {
+    const [a, b, c] = stream(12).filter((r) => r.eventName === 'network.tcp.connect');
+    const enc = new OtlpLogsEncoder();
+    enc.append(a);
+    expect(() => enc.append(readable(failing(b as AuditRecord, where)))).toThrow('broken');
+    enc.append(c);
+    expect(decodeProtobuf(enc.take(10))).toEqual(decodeProtobuf(ProtobufLogsSerializer.serializeRequest([a, c])!));
   });
 });
 
