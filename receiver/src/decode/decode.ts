@@ -261,7 +261,8 @@ function decodeUdp(buf: Buffer, at: number, kind: UdpKind, ktimeNs: bigint): Udp
     remotePort,
     requestedPort: buf.readUInt16LE(at + U.requested_port),
     error: buf.readInt32LE(at + U.error),
-    ...(flowed ? { folding: { foldKey: foldKeyAt(buf, key), fold: decodeFoldValue(buf, at + U.flow) } } : {}),
+    // one shape, as for tcp events: folding undefined, not absent
+    folding: flowed ? { foldKey: foldKeyAt(buf, key), fold: decodeFoldValue(buf, at + U.flow) } : undefined,
   };
 }
 
